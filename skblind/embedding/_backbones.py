@@ -1,0 +1,62 @@
+"""The registry of face-recognition backbones behind :class:`FaceEmbedder`.
+
+A backbone crops and aligns a face from an RGB image and a
+:class:`~skblind.embedding._detectors.Detection` (or takes the whole image when there
+is none), and embeds batches of such crops at one of its layers.
+"""
+
+from functools import lru_cache
+
+__all__ = ["BACKBONES", "Backbone", "backbone_class", "load_backbone"]
+
+
+class Backbone:
+    """Base class of the backbones.
+
+    Class attributes
+    ----------------
+    layers : dict
+        Layer name -> number of features it gives; a layer missing here is unavailable.
+    default_detector : str
+        Detector used when ``FaceEmbedder(detector="auto")``.
+    needs_landmarks : bool
+        Whether alignment needs five landmarks (box-only detectors cannot serve it).
+    """
+
+    layers = {}
+    default_detector = "yunet"
+    needs_landmarks = False
+    no_pooled_reason = ""
+
+    def crop(self, rgb, detection):
+        """Align the face of ``detection`` (the whole image when ``None``) to the input."""
+        raise NotImplementedError
+
+    def embed(self, crops, layer):
+        """Embed a batch of crops at ``layer``; returns a float32 array (n, n_features)."""
+        raise NotImplementedError
+
+
+def backbone_class(name):
+    """Return the :class:`Backbone` subclass registered as ``name``."""
+    if name not in BACKBONES:
+        raise ValueError(f"unknown backbone {name!r}; choose one of {sorted(BACKBONES)}")
+    module, attribute = BACKBONES[name]
+    from importlib import import_module
+
+    return getattr(import_module(module, __package__), attribute)
+
+
+@lru_cache(maxsize=8)
+def load_backbone(name, weights, device):
+    """Build (once per process and settings) the backbone called ``name``."""
+    return backbone_class(name)(name=name, weights=weights, device=device)
+
+
+#: name -> (module, class); the modules import their heavy dependencies lazily.
+BACKBONES = {
+    "sface": ("._sface", "SFaceBackbone"),
+    "facenet-vggface2": ("._facenet", "FacenetBackbone"),
+    "facenet-casia": ("._facenet", "FacenetBackbone"),
+    "dlib": ("._dlib", "DlibBackbone"),
+}

