@@ -1,0 +1,228 @@
+"""The shared scikit-learn side of the learned suppressors."""
+
+import inspect
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from skorch.callbacks import Callback, PassthroughScoring
+from tqdm.auto import tqdm
+
+from .._device import resolve_device
+from ._labels import encode_with_missing
+
+__all__ = ["BaseSuppressor"]
+
+#: Prefixes of the keyword arguments handed to the skorch net unchanged.
+NET_PREFIXES = (
+    "module__",
+    "adversary__",
+    "optimizer__",
+    "adversary_optimizer__",
+    "iterator_train__",
+    "callbacks__",
+)
+_HISTORY_KEYS = ("utility_loss", "suppression", "adversary_accuracy")
+
+
+class _EpochProgress(Callback):
+    """A tqdm bar over epochs showing the latest losses."""
+
+    def __init__(self, desc):
+        self.desc = desc
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=net.max_epochs, desc=self.desc, unit="epoch")
+
+    def on_epoch_end(self, net, **kwargs):
+        last = net.history[-1]
+        self.bar_.set_postfix({k: f"{last[k]:.3f}" for k in _HISTORY_KEYS if k in last})
+        self.bar_.update()
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
+class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class of the suppressors trained through skorch.
+
+    Subclasses set ``_net_class`` and implement :meth:`_net_params` (the skorch net's
+    own parameters) and, if need be, :meth:`_check_labels`.
+
+    Keyword arguments whose names start with ``module__``, ``adversary__``,
+    ``optimizer__``, ``adversary_optimizer__``, ``iterator_train__`` or ``callbacks__``
+    are stored as parameters (``get_params``/``set_params``/``clone``/``GridSearchCV``
+    see them) and handed to the skorch net unchanged, as skorch routes them.
+    """
+
+    _net_class = None
+
+    _parameter_constraints = {
+        "lam": [Interval(Real, 0, None, closed="left")],
+        "adversary_steps": [Interval(Integral, 0, None, closed="left")],
+        "encoder_steps": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": "no_validation",
+        "device": "no_validation",
+        "random_state": ["random_state"],
+        "progress": ["boolean"],
+    }
+
+    def _store_net_kwargs(self, kwargs):
+        # Stored as given; fit checks the names (scikit-learn validates in fit, not init).
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    def _check_net_kwargs(self):
+        known = set(self._get_param_names())
+        for key in vars(self):
+            if key in known or key.startswith("_") or key.endswith("_"):
+                continue
+            if not key.startswith(NET_PREFIXES):
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument {key!r}; "
+                    f"extra arguments must start with one of {NET_PREFIXES}"
+                )
+
+    def _net_kwargs(self):
+        return {k: v for k, v in vars(self).items() if k.startswith(NET_PREFIXES)}
+
+    def get_params(self, deep=True):
+        """Get the parameters, including the ``module__*``-style ones passed through."""
+        params = super().get_params(deep=deep)
+        params.update(self._net_kwargs())
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``module__*``-style ones are stored for the skorch net."""
+        passthrough = {k: v for k, v in params.items() if k.startswith(NET_PREFIXES)}
+        super().set_params(**{k: v for k, v in params.items() if k not in passthrough})
+        for key, value in passthrough.items():
+            setattr(self, key, value)
+        return self
+
+    def _check_labels(self, y_codes, s_codes):
+        """Check the encoded labels; subclasses add what their losses need."""
+        if len(self.sensitive_classes_) < 2:
+            raise ValueError(
+                "sensitive_features must hold at least two classes among the labelled "
+                f"samples; got {self.sensitive_classes_.tolist()}"
+            )
+
+    def fit(self, X, y, *, sensitive_features=None):
+        """Learn phi: keep what ``y`` needs, remove what ``sensitive_features`` needs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Frozen input embeddings.
+        y : array-like of shape (n_samples,)
+            Labels of the task to keep (identities, or any classes); strings or ints.
+            A missing label (None, NaN or -1) means the sample trains only the
+            sensitive side.
+        sensitive_features : array-like of shape (n_samples,)
+            The attribute to remove (e.g. expression); strings or ints. A missing label
+            (None, NaN or -1) means the sample trains only the utility side. Passed by
+            keyword, or routed by scikit-learn's metadata routing
+            (``set_fit_request(sensitive_features=True)``).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        self._check_net_kwargs()
+        X = validate_data(self, X, dtype=[np.float32, np.float64], ensure_min_samples=2)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None "
+                "(y holds the labels to keep)"
+            )
+        if sensitive_features is None:
+            raise ValueError(
+                f"{type(self).__name__}.fit requires sensitive_features (the attribute to "
+                "remove), by keyword or through metadata routing"
+            )
+        check_consistent_length(X, y, sensitive_features)
+        y_codes, self.classes_ = encode_with_missing(y, "y")
+        s_codes, self.sensitive_classes_ = encode_with_missing(
+            sensitive_features, "sensitive_features"
+        )
+        self._check_labels(y_codes, s_codes)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        device = resolve_device(self.device)
+        callbacks = [(k, PassthroughScoring(name=k, on_train=True)) for k in _HISTORY_KEYS]
+        if self.progress:
+            callbacks.append(("progress", _EpochProgress(type(self).__name__)))
+        devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            self.net_ = self._net_class(
+                optimizer=self.optimizer,
+                lr=self.lr,
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                iterator_train__shuffle=True,
+                train_split=None,
+                device=str(device),
+                callbacks=callbacks,
+                verbose=0,
+                adversary__n_classes=len(self.sensitive_classes_),
+                adversary_steps=self.adversary_steps,
+                encoder_steps=self.encoder_steps,
+                lam=self.lam,
+                **self._net_params(X.shape[1], y_codes),
+                **self._net_kwargs(),
+            )
+            self.net_.set_params(adversary__n_features=self._phi_dim())
+            self.net_.fit(X.astype(np.float32), np.stack([y_codes, s_codes], axis=1))
+        self.n_features_out_ = self._phi_dim()
+        return self
+
+    def _phi_dim(self):
+        signature = inspect.signature(self.net_.module)
+        defaults = {k: p.default for k, p in signature.parameters.items()}
+        return {**defaults, **self.net_.get_params_for("module")}["hidden_sizes"][-1]
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_out_
+
+    @property
+    def history_(self):
+        """Per-epoch training history: losses, suppression term, adversary accuracy."""
+        check_is_fitted(self, "net_")
+        keys = ("epoch", "train_loss", *_HISTORY_KEYS, "dur")
+        return pd.DataFrame([{k: row.get(k, np.nan) for k in keys} for row in self.net_.history])
+
+    def transform(self, X):
+        """Map embeddings to phi(X).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings with the features seen in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out_), dtype float32
+        """
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        phi = self.net_.forward(X.astype(np.float32))
+        if isinstance(phi, tuple):
+            phi = phi[0]
+        return phi.numpy().astype(np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

@@ -1,0 +1,201 @@
+"""skorch nets that train an encoder against an adversary, one alternating round per batch."""
+
+import torch
+from skorch import NeuralNet
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator, to_device
+
+from ._losses import (
+    batch_hard_triplet_loss,
+    confusion_loss,
+    entropy,
+    mmd_penalty,
+    neutral_target_penalty,
+)
+from ._modules import Adversary, GradientReversal
+
+__all__ = ["AdversarialNet", "LNTLNet", "SensitiveNetsNet"]
+
+
+class AdversarialNet(NeuralNet):
+    """A skorch ``NeuralNet`` whose batches alternate adversary and encoder updates.
+
+    The target of ``fit`` is an ``(n, 2)`` int64 array: the utility label and the
+    sensitive label of each sample, ``-1`` where missing. Each batch first trains the
+    adversary (``adversary``, on phi detached) for ``adversary_steps`` steps with its own
+    optimizer, then the encoder for ``encoder_steps`` steps on :meth:`get_loss`. Per
+    batch the history records ``utility_loss``, ``suppression`` and
+    ``adversary_accuracy`` (of the adversary on the batch, before the encoder update).
+
+    Parameters
+    ----------
+    module : torch module class or instance
+        The encoder (and, for LNTL, the main head); ``module__*`` parameters reach it.
+    adversary : torch module class or instance, default=Adversary
+        The sensitive classifier; ``adversary__*`` parameters reach it.
+    adversary_optimizer : torch optimizer class, default=torch.optim.Adam
+        Its optimizer; ``adversary_optimizer__*`` parameters reach it (``lr`` defaults to
+        the net's ``lr``).
+    adversary_steps, encoder_steps : int, default=1
+        Updates of each per batch.
+    lam : float, default=1.0
+        Weight of the suppression term.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(
+        self,
+        module,
+        *args,
+        adversary=Adversary,
+        adversary_optimizer=torch.optim.Adam,
+        adversary_steps=1,
+        encoder_steps=1,
+        lam=1.0,
+        **kwargs,
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.adversary = adversary
+        self.adversary_optimizer = adversary_optimizer
+        self.adversary_steps = adversary_steps
+        self.encoder_steps = encoder_steps
+        self.lam = lam
+
+    def initialize_module(self):
+        """Initialise the encoder (``module_``) and the adversary (``adversary_``)."""
+        super().initialize_module()
+        params = self.get_params_for("adversary")
+        self.adversary_ = self.initialized_instance(self.adversary, params)
+        return self
+
+    def initialize_optimizer(self, *args, **kwargs):
+        """Give the encoder and the adversary an optimizer each."""
+        named = self.module_.named_parameters()
+        args_, kwargs_ = self.get_params_for_optimizer("optimizer", named)
+        self.optimizer_ = self.optimizer(*args_, **kwargs_)
+        named = self.adversary_.named_parameters()
+        args_, kwargs_ = self.get_params_for_optimizer("adversary_optimizer", named)
+        self.adversary_optimizer_ = self.adversary_optimizer(*args_, **kwargs_)
+        return self
+
+    def encode(self, X):
+        """Return phi(X) from the output of ``module_``."""
+        return self.module_(X)
+
+    def train_step(self, batch, **fit_params):
+        """One alternating round: adversary steps, then encoder steps."""
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        Xi, yi = to_device(Xi, self.device), to_device(yi, self.device)
+        sensitive = yi[:, 1]
+        known = sensitive >= 0
+        if known.any():
+            for _ in range(self.adversary_steps):
+                with torch.no_grad():
+                    phi = self.encode(Xi)[known]
+                self.adversary_optimizer_.zero_grad()
+                logits = self.adversary_(phi)
+                self.criterion_(logits, sensitive[known]).backward()
+                self.adversary_optimizer_.step()
+            accuracy = (logits.argmax(dim=1) == sensitive[known]).float().mean().item()
+            self.history.record_batch("adversary_accuracy", accuracy)
+        for _ in range(self.encoder_steps):
+            self.optimizer_.zero_grad()
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            loss.backward()
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.module_.named_parameters()),
+                X=Xi,
+                y=yi,
+                training=True,
+            )
+            self.optimizer_.step()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _record(self, training, utility, suppression):
+        if training:
+            self.history.record_batch("utility_loss", utility.item())
+            self.history.record_batch("suppression", suppression.item())
+
+
+class SensitiveNetsNet(AdversarialNet):
+    """SensitiveNets: triplet loss on phi plus lambda times the suppression term.
+
+    Parameters
+    ----------
+    margin : float, default=0.2
+        Triplet margin alpha (on L2-normalised phi, squared distances).
+    suppression : {"paper", "confusion"}, default="paper"
+        ``"paper"``: ``log(1 + |target - P(neutral | phi)|)``. ``"confusion"``:
+        cross-entropy of the adversary's output against the uniform distribution.
+    neutral : int, default=0
+        Code of the neutral class (for ``"paper"``).
+    target : float, default=0.9
+        Target probability of the neutral class (for ``"paper"``).
+    """
+
+    def __init__(self, *args, margin=0.2, suppression="paper", neutral=0, target=0.9, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.margin = margin
+        self.suppression = suppression
+        self.neutral = neutral
+        self.target = target
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Triplet loss on ``y`` plus ``lam`` times the suppression term."""
+        y_true = to_device(y_true, self.device)
+        phi, sensitive = y_pred, y_true[:, 1]
+        utility = batch_hard_triplet_loss(phi, y_true[:, 0], self.margin)
+        known = sensitive >= 0
+        if known.any():
+            logits = self.adversary_(phi[known])
+            if self.suppression == "paper":
+                suppression = neutral_target_penalty(logits, self.neutral, self.target)
+            elif self.suppression == "confusion":
+                suppression = confusion_loss(logits)
+            else:
+                suppression = mmd_penalty(phi[known], sensitive[known])
+        else:
+            suppression = phi.sum() * 0.0
+        self._record(training, utility, suppression)
+        return utility + self.lam * suppression
+
+
+class LNTLNet(AdversarialNet):
+    """Learning Not To Learn: main-task cross-entropy, gradient reversal and entropy.
+
+    The encoder minimises the main head's cross-entropy on ``y``, maximises the bias
+    head's cross-entropy through a gradient reversal layer of scale ``grl_scale``, and
+    minimises ``lam`` times the negative entropy of the bias head's prediction.
+    """
+
+    def __init__(self, *args, grl_scale=1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grl_scale = grl_scale
+
+    def encode(self, X):
+        """Return phi(X), the first output of the LNTL module."""
+        return self.module_(X)[0]
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Sum main cross-entropy, reversed bias cross-entropy and ``lam`` * negative entropy."""
+        y_true = to_device(y_true, self.device)
+        (phi, main_logits), labels, sensitive = y_pred, y_true[:, 0], y_true[:, 1]
+        has_label = labels >= 0
+        utility = (
+            self.criterion_(main_logits[has_label], labels[has_label])
+            if has_label.any()
+            else phi.sum() * 0.0
+        )
+        known = sensitive >= 0
+        if known.any():
+            reversed_phi = GradientReversal(self.grl_scale)(phi[known])
+            adversarial = self.criterion_(self.adversary_(reversed_phi), sensitive[known])
+            suppression = -entropy(self.adversary_(phi[known]))
+        else:
+            adversarial = suppression = phi.sum() * 0.0
+        self._record(training, utility, suppression)
+        return utility + adversarial + self.lam * suppression

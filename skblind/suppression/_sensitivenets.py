@@ -1,0 +1,167 @@
+"""SensitiveNets (Morales et al.) as adapted to emotion blinding in the ICPR 2020 paper."""
+
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseSuppressor
+from ._modules import Projection
+from ._nets import SensitiveNetsNet
+
+__all__ = ["SensitiveNetsSuppressor"]
+
+
+class SensitiveNetsSuppressor(BaseSuppressor):
+    """Learn phi(x) that keeps identity (triplet loss) and hides a sensitive attribute.
+
+    A projection network w_E (paper: three dense layers of 1024 units with linear
+    activations) maps frozen embeddings to phi(x). Training alternates, on every batch,
+    ``adversary_steps`` updates of an adversary w3 (dense 1024 ReLU + softmax) that
+    learns to read the sensitive attribute from the current phi, and ``encoder_steps``
+    updates of w_E on
+
+        L = triplet(phi; y, margin) + lam * suppression(w3(phi)).
+
+    Triplets are mined batch-hard: each labelled sample is an anchor with the farthest
+    same-``y`` sample and the nearest other-``y`` sample of the batch.
+
+    Parameters
+    ----------
+    lam : float, default=1.0
+        Weight lambda of the suppression term.
+    suppression : {"paper", "confusion"}, default="paper"
+        ``"paper"``: the paper's regulariser ``log(1 + |target - P3(neutral | phi)|)``.
+        ``"confusion"``: cross-entropy of w3's output against the uniform distribution,
+        which asks for a phi from which w3 cannot tell any class apart (see Notes).
+    neutral_class : label or None, default=None
+        The sensitive class that plays "neutral" for ``"paper"``; None takes the first
+        of the sorted classes (0 for 0/1 labels).
+    target : float, default=0.9
+        Target probability of the neutral class for ``"paper"``.
+    margin : float, default=0.2
+        Triplet margin alpha, on L2-normalised phi with squared distances.
+    adversary_steps, encoder_steps : int, default=1
+        Updates of w3 and of w_E per batch.
+    max_epochs : int, default=60
+    batch_size : int, default=128
+        Batches should hold several samples of each identity for triplet mining.
+    lr : float, default=1e-3
+        Learning rate of both optimizers (``optimizer__lr`` and
+        ``adversary_optimizer__lr`` override it for each).
+    optimizer : torch optimizer class, default=torch.optim.Adam
+    device : str, default="auto"
+        ``"auto"``: CUDA when available, else the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation and batch order: results are identical on CPU.
+    progress : bool, default=True
+        Show a tqdm bar over epochs.
+    **kwargs
+        ``module__hidden_sizes``, ``module__activation`` (the projection),
+        ``adversary__units``, ``optimizer__*``, ``adversary_optimizer__*``,
+        ``iterator_train__*``, ``callbacks__*``: handed to the skorch net.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained net (``net_.module_`` is w_E, ``net_.adversary_`` is w3).
+    history_ : pandas.DataFrame
+        Per epoch: ``train_loss``, ``utility_loss`` (triplet), ``suppression``,
+        ``adversary_accuracy``.
+    classes_, sensitive_classes_ : ndarray
+        The labels of ``y`` and of ``sensitive_features`` seen in ``fit``.
+    n_features_in_, n_features_out_ : int
+
+    Notes
+    -----
+    Samples with a missing sensitive label (None, NaN, -1) train only the triplet
+    side; samples with a missing ``y`` train only the adversary and the suppression.
+
+    The paper's target on one class is met by a phi that makes w3 say "neutral" with
+    probability 0.9 for everyone, which does not require the non-neutral classes to
+    be inseparable, and the adversary is one classifier among many a probe could be.
+    ``"confusion"`` asks for w3's output to be uniform instead.
+
+    Examples
+    --------
+    >>> from skblind.datasets import make_blinding_problem
+    >>> from skblind.suppression import SensitiveNetsSuppressor
+    >>> data = make_blinding_problem(random_state=0)
+    >>> phi = SensitiveNetsSuppressor(max_epochs=2, progress=False, random_state=0).fit_transform(
+    ...     data.X, data.subject, sensitive_features=data.sensitive)
+    >>> phi.shape
+    (400, 1024)
+    """
+
+    _net_class = SensitiveNetsNet
+    _parameter_constraints = {
+        **BaseSuppressor._parameter_constraints,
+        "suppression": [StrOptions({"paper", "confusion", "mmd"})],
+        "neutral_class": "no_validation",
+        "target": [Interval(Real, 0, 1, closed="both")],
+        "margin": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        lam=1.0,
+        suppression="paper",
+        neutral_class=None,
+        target=0.9,
+        margin=0.2,
+        adversary_steps=1,
+        encoder_steps=1,
+        max_epochs=60,
+        batch_size=128,
+        lr=1e-3,
+        optimizer=torch.optim.Adam,
+        device="auto",
+        random_state=None,
+        progress=True,
+        **kwargs,
+    ):
+        self.lam = lam
+        self.suppression = suppression
+        self.neutral_class = neutral_class
+        self.target = target
+        self.margin = margin
+        self.adversary_steps = adversary_steps
+        self.encoder_steps = encoder_steps
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.device = device
+        self.random_state = random_state
+        self.progress = progress
+        self._store_net_kwargs(kwargs)
+
+    def _check_labels(self, y_codes, s_codes):
+        super()._check_labels(y_codes, s_codes)
+        if len(self.classes_) < 2 or np.bincount(y_codes[y_codes >= 0]).max() < 2:
+            raise ValueError(
+                "y must hold at least two identities and one with two samples or more, "
+                "or no triplet can be formed"
+            )
+        if self.neutral_class is None:
+            self.neutral_code_ = 0
+        else:
+            matches = np.flatnonzero(self.sensitive_classes_ == self.neutral_class)
+            if len(matches) == 0:
+                raise ValueError(
+                    f"neutral_class={self.neutral_class!r} is not among the sensitive "
+                    f"classes {self.sensitive_classes_.tolist()}"
+                )
+            self.neutral_code_ = int(matches[0])
+
+    def _net_params(self, n_features, y_codes):
+        return dict(
+            module=Projection,
+            module__n_features=n_features,
+            criterion=torch.nn.CrossEntropyLoss,
+            margin=self.margin,
+            suppression=self.suppression,
+            neutral=self.neutral_code_,
+            target=self.target,
+        )
