@@ -2,13 +2,24 @@
 Blinding "smiling" in real SFace features of the ORL faces
 ==========================================================
 
-Subject-disjoint 5-fold protocol: in each fold a suppressor is fitted on 32 subjects,
-then probes trained on phi of those subjects predict ``smiling`` for the 8 held-out
-subjects (predictions pooled over folds, balanced accuracy), and verification ROC AUC
-is measured on the held-out subjects (mean over folds).
+Subject-disjoint 5-fold protocol: in each fold the suppressor is fitted on 32 subjects;
+the probes are trained on phi of those 32 subjects (the attacker holds labelled faces
+passed through the released phi) and predict ``smiling`` for the 8 held-out subjects;
+verification ROC AUC is measured on the held-out subjects. Predictions are pooled over
+the folds (balanced accuracy); AUC is the mean (and minimum) over folds. Raw features
+go through the same protocol, which reproduces the figures of a GroupKFold audit of raw
+features (LR 0.72, SVM 0.64, RF 0.59, MLP 0.70).
 
-    python examples/orl_blinding_audit.py
+Caveat: the probes learn from phi of the suppressor's own training subjects. Training
+probes on other subjects instead needs more subjects than ORL has: with 8, raw features
+already give probes below chance, because 16 of the 40 subjects smile in all or none of
+their images.
+
+    python examples/orl_blinding_audit.py [METHOD ...]
 """
+
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -34,38 +45,49 @@ PROBES = {
         StandardScaler(), MLPClassifier((128,), max_iter=2000, random_state=0)
     ),
 }
+COMMON = dict(progress=False, random_state=0)
 METHODS = {
     "raw": None,
-    "SensitiveNets (paper)": lambda: SensitiveNetsSuppressor(progress=False, random_state=0),
-    "SensitiveNets (mmd)": lambda: SensitiveNetsSuppressor(
-        suppression="mmd", lam=2.0, module__hidden_sizes=(256,), progress=False, random_state=0
+    "SensitiveNets (paper)": lambda: SensitiveNetsSuppressor(
+        suppression="paper", lam=1.0, erase_linear=False, module__init="default", **COMMON
     ),
-    "LNTL": lambda: LNTLSuppressor(progress=False, random_state=0),
+    "SensitiveNets": lambda: SensitiveNetsSuppressor(**COMMON),
+    "LNTL (paper)": lambda: LNTLSuppressor(
+        suppression="paper", lam=1.0, erase_linear=False, module__init="default", **COMMON
+    ),
+    "LNTL": lambda: LNTLSuppressor(**COMMON),
 }
 
 
-def main():
+def audit(X, subject, smiling, make):
+    """Pooled probe predictions and mean AUC over the five folds."""
+    predictions = {name: np.empty_like(smiling) for name in PROBES}
+    aucs = []
+    for train, test in GroupKFold(5).split(X, groups=subject):
+        transform = lambda Z: Z  # noqa: E731
+        if make is not None:
+            suppressor = make().fit(X[train], subject[train], sensitive_features=smiling[train])
+            transform = suppressor.transform
+        Z_train, Z_test = transform(X[train]), transform(X[test])
+        for name, probe in PROBES.items():
+            model = probe().fit(Z_train, smiling[train])
+            predictions[name][test] = model.predict(Z_test)
+        aucs.append(verification_roc_auc(Z_test, subject[test]))
+    scores = {name: balanced_accuracy_score(smiling, p) for name, p in predictions.items()}
+    return {**scores, "AUC": float(np.mean(aucs)), "AUC min": float(np.min(aucs))}
+
+
+def main(names):
     faces = load_orl_faces()
     X = FaceEmbedder(layer="pooled", progress=False).fit_transform(faces.images)
-    y, s = faces.subject, faces.smiling
     rows = []
-    for method, make in METHODS.items():
-        predictions = {name: np.empty_like(s) for name in PROBES}
-        aucs = []
-        for train, test in GroupKFold(5).split(X, s, groups=y):
-            if make is None:
-                Z_train, Z_test = X[train], X[test]
-            else:
-                suppressor = make().fit(X[train], y[train], sensitive_features=s[train])
-                Z_train, Z_test = suppressor.transform(X[train]), suppressor.transform(X[test])
-            for name, probe in PROBES.items():
-                predictions[name][test] = probe().fit(Z_train, s[train]).predict(Z_test)
-            aucs.append(verification_roc_auc(Z_test, y[test]))
-        row = {name: balanced_accuracy_score(s, p) for name, p in predictions.items()}
-        rows.append({"method": method, **row, "AUC": np.mean(aucs)})
+    for name in names or METHODS:
+        start = time.perf_counter()
+        rows.append({"method": name, **audit(X, faces.subject, faces.smiling, METHODS[name])})
+        rows[-1]["seconds"] = time.perf_counter() - start
         print(rows[-1], flush=True)
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

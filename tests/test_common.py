@@ -76,17 +76,7 @@ KWARGS_FAILURE = {
         "pass-through) for a parameter literally named 'kwargs'; set_params rejects that name"
     ),
 }
-SUPPRESSOR_FAILURES = {
-    SensitiveNetsForChecks: {
-        **KWARGS_FAILURE,
-        "check_methods_subset_invariance": (
-            "phi is computed in float32 by torch; batched matrix products round differently "
-            "for a subset of the 1024-wide three-layer projection (relative differences "
-            "around 2e-4, above the check's 1e-4)"
-        ),
-    },
-    LNTLForChecks: KWARGS_FAILURE,
-}
+SUPPRESSOR_FAILURES = {SensitiveNetsForChecks: KWARGS_FAILURE, LNTLForChecks: KWARGS_FAILURE}
 
 SMALL = dict(max_epochs=2, batch_size=16, progress=False, random_state=0)
 

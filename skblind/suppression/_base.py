@@ -8,12 +8,13 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 from skorch.callbacks import Callback, PassthroughScoring
 from tqdm.auto import tqdm
 
 from .._device import resolve_device
+from ._erasure import fit_linear_eraser
 from ._labels import encode_with_missing
 
 __all__ = ["BaseSuppressor"]
@@ -64,6 +65,9 @@ class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     _parameter_constraints = {
         "lam": [Interval(Real, 0, None, closed="left")],
+        "suppression": [StrOptions({"paper", "confusion", "mmd"})],
+        "preserve": [Interval(Real, 0, None, closed="left")],
+        "erase_linear": ["boolean"],
         "adversary_steps": [Interval(Integral, 0, None, closed="left")],
         "encoder_steps": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -178,13 +182,25 @@ class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 adversary_steps=self.adversary_steps,
                 encoder_steps=self.encoder_steps,
                 lam=self.lam,
+                suppression=self.suppression,
+                preserve=self.preserve,
                 **self._net_params(X.shape[1], y_codes),
                 **self._net_kwargs(),
             )
             self.net_.set_params(adversary__n_features=self._phi_dim())
             self.net_.fit(X.astype(np.float32), np.stack([y_codes, s_codes], axis=1))
         self.n_features_out_ = self._phi_dim()
+        self.eraser_ = None
+        if self.erase_linear:
+            known = s_codes >= 0
+            self.eraser_ = fit_linear_eraser(
+                self._phi(X[known]), s_codes[known], len(self.sensitive_classes_)
+            )
         return self
+
+    def _phi(self, X):
+        phi = self.net_.forward(X.astype(np.float32))
+        return phi[0] if isinstance(phi, tuple) else phi
 
     def _phi_dim(self):
         signature = inspect.signature(self.net_.module)
@@ -216,9 +232,9 @@ class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
-        phi = self.net_.forward(X.astype(np.float32))
-        if isinstance(phi, tuple):
-            phi = phi[0]
+        phi = self._phi(X)
+        if self.eraser_ is not None:
+            phi = self.eraser_(phi)
         return phi.numpy().astype(np.float32)
 
     def __sklearn_tags__(self):

@@ -9,6 +9,7 @@ __all__ = [
     "entropy",
     "mmd_penalty",
     "neutral_target_penalty",
+    "similarity_preservation",
 ]
 
 
@@ -110,3 +111,24 @@ def mmd_penalty(phi, sensitive, bandwidths=(0.5, 1.0, 2.0)):
         weights = a - b
         total = total + weights @ kernel @ weights
     return total
+
+
+def similarity_preservation(phi, X):
+    """Mean squared difference between the cosine similarities of phi and of X in a batch.
+
+    Identity-agnostic: it keeps the geometry of the input embeddings (which verification
+    on unseen identities relies on) except where the suppression term pulls it away.
+
+    Parameters
+    ----------
+    phi : Tensor of shape (n, d)
+        The batch's representations.
+    X : Tensor of shape (n, p)
+        The batch's input embeddings.
+
+    Returns
+    -------
+    Tensor
+    """
+    phi, X = F.normalize(phi, dim=1), F.normalize(X, dim=1)
+    return (phi @ phi.T - X @ X.T).pow(2).mean()

@@ -8,13 +8,24 @@ __all__ = ["Adversary", "GradientReversal", "LNTLModule", "Projection", "mlp"]
 _ACTIVATIONS = {"linear": nn.Identity, "relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
 
-def mlp(n_in, sizes, activation, final_activation=True):
-    """Build a stack of dense layers of ``sizes`` units with ``activation`` between them."""
+def mlp(n_in, sizes, activation, final_activation=True, init="default"):
+    """Build a stack of dense layers of ``sizes`` units with ``activation`` between them.
+
+    ``init="identity"`` sets every weight matrix to the (rectangular) identity and every
+    bias to zero, so that a linear stack starts as the identity map (or an isometric
+    embedding into more dimensions): training then starts from the input's geometry.
+    ``init="default"`` keeps torch's initialisation.
+    """
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation={activation!r}; choose one of {sorted(_ACTIVATIONS)}")
+    if init not in ("default", "identity"):
+        raise ValueError(f"init={init!r}; choose 'default' or 'identity'")
     layers = []
     for index, size in enumerate(sizes):
         layers.append(nn.Linear(n_in, size))
+        if init == "identity":
+            nn.init.eye_(layers[-1].weight)
+            nn.init.zeros_(layers[-1].bias)
         if final_activation or index < len(sizes) - 1:
             layers.append(_ACTIVATIONS[activation]())
         n_in = size
@@ -33,11 +44,15 @@ class Projection(nn.Module):
         three layers of 1024 units, the thesis one.
     activation : {"linear", "relu", "tanh", "gelu"}, default="linear"
         Activation between the layers (the paper's are linear).
+    init : {"identity", "default"}, default="identity"
+        Start from the identity map (phi(x) = x, padded with zeros), or from torch's
+        random initialisation.
     """
 
-    def __init__(self, n_features, hidden_sizes=(1024, 1024, 1024), activation="linear"):
+    def __init__(self, n_features, hidden_sizes=(1024, 1024, 1024), activation="linear",
+                 init="identity"):
         super().__init__()
-        self.body = mlp(n_features, hidden_sizes, activation, final_activation=False)
+        self.body = mlp(n_features, hidden_sizes, activation, final_activation=False, init=init)
 
     def forward(self, X):
         """Return phi(X)."""
@@ -59,13 +74,23 @@ class LNTLModule(nn.Module):
         Activation of the encoder.
     head_units : int, default=1024
         Units of the main head's hidden layer (dense + ReLU, then softmax).
+    init : {"identity", "default"}, default="identity"
+        Initialisation of the encoder (see :func:`mlp`).
     """
 
     def __init__(
-        self, n_features, n_classes, hidden_sizes=(1024,), activation="relu", head_units=1024
+        self,
+        n_features,
+        n_classes,
+        hidden_sizes=(1024,),
+        activation="relu",
+        head_units=1024,
+        init="identity",
     ):
         super().__init__()
-        self.encoder = mlp(n_features, hidden_sizes, activation, final_activation=False)
+        self.encoder = mlp(
+            n_features, hidden_sizes, activation, final_activation=False, init=init
+        )
         self.head = nn.Sequential(
             nn.Linear(hidden_sizes[-1], head_units), nn.ReLU(), nn.Linear(head_units, n_classes)
         )

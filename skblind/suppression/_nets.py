@@ -11,6 +11,7 @@ from ._losses import (
     entropy,
     mmd_penalty,
     neutral_target_penalty,
+    similarity_preservation,
 )
 from ._modules import Adversary, GradientReversal
 
@@ -40,6 +41,12 @@ class AdversarialNet(NeuralNet):
         Updates of each per batch.
     lam : float, default=1.0
         Weight of the suppression term.
+    suppression : {"paper", "confusion", "mmd"}, default="paper"
+        ``"paper"``: the method's own term (see the subclasses). ``"confusion"``:
+        cross-entropy of the adversary's output against the uniform distribution.
+        ``"mmd"``: kernel MMD between the class-conditional distributions of phi.
+    preserve : float, default=0.0
+        Weight of :func:`similarity_preservation` of the input geometry.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -53,9 +60,13 @@ class AdversarialNet(NeuralNet):
         adversary_steps=1,
         encoder_steps=1,
         lam=1.0,
+        suppression="paper",
+        preserve=0.0,
         **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
+        self.suppression = suppression
+        self.preserve = preserve
         self.adversary = adversary
         self.adversary_optimizer = adversary_optimizer
         self.adversary_steps = adversary_steps
@@ -115,10 +126,32 @@ class AdversarialNet(NeuralNet):
             self.optimizer_.step()
         return {"loss": loss, "y_pred": y_pred}
 
-    def _record(self, training, utility, suppression):
+    def paper_suppression(self, phi, logits):
+        """Return the method's own suppression term, given phi and the adversary's logits."""
+        raise NotImplementedError
+
+    def suppression_term(self, phi, sensitive):
+        """Return the suppression term on the samples whose sensitive label is known."""
+        known = sensitive >= 0
+        if not known.any():
+            return phi.sum() * 0.0
+        phi, sensitive = phi[known], sensitive[known]
+        if self.suppression == "mmd":
+            return mmd_penalty(phi, sensitive)
+        logits = self.adversary_(phi)
+        if self.suppression == "confusion":
+            return confusion_loss(logits)
+        return self.paper_suppression(phi, logits)
+
+    def total_loss(self, utility, suppression, phi, X, training):
+        """Add the weighted terms (and the similarity preservation); record them."""
+        loss = utility + self.lam * suppression
+        if self.preserve:
+            loss = loss + self.preserve * similarity_preservation(phi, to_device(X, self.device))
         if training:
             self.history.record_batch("utility_loss", utility.item())
             self.history.record_batch("suppression", suppression.item())
+        return loss
 
 
 class SensitiveNetsNet(AdversarialNet):
@@ -128,40 +161,29 @@ class SensitiveNetsNet(AdversarialNet):
     ----------
     margin : float, default=0.2
         Triplet margin alpha (on L2-normalised phi, squared distances).
-    suppression : {"paper", "confusion"}, default="paper"
-        ``"paper"``: ``log(1 + |target - P(neutral | phi)|)``. ``"confusion"``:
-        cross-entropy of the adversary's output against the uniform distribution.
     neutral : int, default=0
         Code of the neutral class (for ``"paper"``).
     target : float, default=0.9
         Target probability of the neutral class (for ``"paper"``).
     """
 
-    def __init__(self, *args, margin=0.2, suppression="paper", neutral=0, target=0.9, **kwargs):
+    def __init__(self, *args, margin=0.2, neutral=0, target=0.9, **kwargs):
         super().__init__(*args, **kwargs)
         self.margin = margin
-        self.suppression = suppression
         self.neutral = neutral
         self.target = target
+
+    def paper_suppression(self, phi, logits):
+        """``log(1 + |target - P(neutral | phi)|)`` (the paper's Delta)."""
+        return neutral_target_penalty(logits, self.neutral, self.target)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """Triplet loss on ``y`` plus ``lam`` times the suppression term."""
         y_true = to_device(y_true, self.device)
-        phi, sensitive = y_pred, y_true[:, 1]
+        phi = y_pred
         utility = batch_hard_triplet_loss(phi, y_true[:, 0], self.margin)
-        known = sensitive >= 0
-        if known.any():
-            logits = self.adversary_(phi[known])
-            if self.suppression == "paper":
-                suppression = neutral_target_penalty(logits, self.neutral, self.target)
-            elif self.suppression == "confusion":
-                suppression = confusion_loss(logits)
-            else:
-                suppression = mmd_penalty(phi[known], sensitive[known])
-        else:
-            suppression = phi.sum() * 0.0
-        self._record(training, utility, suppression)
-        return utility + self.lam * suppression
+        suppression = self.suppression_term(phi, y_true[:, 1])
+        return self.total_loss(utility, suppression, phi, X, training)
 
 
 class LNTLNet(AdversarialNet):
@@ -169,7 +191,8 @@ class LNTLNet(AdversarialNet):
 
     The encoder minimises the main head's cross-entropy on ``y``, maximises the bias
     head's cross-entropy through a gradient reversal layer of scale ``grl_scale``, and
-    minimises ``lam`` times the negative entropy of the bias head's prediction.
+    minimises ``lam`` times the suppression term, by default (``"paper"``) the negative
+    entropy of the bias head's prediction.
     """
 
     def __init__(self, *args, grl_scale=1.0, **kwargs):
@@ -180,8 +203,12 @@ class LNTLNet(AdversarialNet):
         """Return phi(X), the first output of the LNTL module."""
         return self.module_(X)[0]
 
+    def paper_suppression(self, phi, logits):
+        """Return the negative entropy of the bias head's prediction."""
+        return -entropy(logits)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Sum main cross-entropy, reversed bias cross-entropy and ``lam`` * negative entropy."""
+        """Sum main cross-entropy, reversed bias cross-entropy and ``lam`` * suppression."""
         y_true = to_device(y_true, self.device)
         (phi, main_logits), labels, sensitive = y_pred, y_true[:, 0], y_true[:, 1]
         has_label = labels >= 0
@@ -191,11 +218,9 @@ class LNTLNet(AdversarialNet):
             else phi.sum() * 0.0
         )
         known = sensitive >= 0
-        if known.any():
+        adversarial = phi.sum() * 0.0
+        if known.any() and self.grl_scale:
             reversed_phi = GradientReversal(self.grl_scale)(phi[known])
             adversarial = self.criterion_(self.adversary_(reversed_phi), sensitive[known])
-            suppression = -entropy(self.adversary_(phi[known]))
-        else:
-            adversarial = suppression = phi.sum() * 0.0
-        self._record(training, utility, suppression)
-        return utility + adversarial + self.lam * suppression
+        suppression = self.suppression_term(phi, sensitive)
+        return self.total_loss(utility, suppression, phi, X, training) + adversarial
