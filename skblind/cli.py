@@ -3,24 +3,11 @@
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from . import __version__
-from ._io import atomic_path
 
 __all__ = ["main"]
-
-
-def _identification_accuracy(X, subjects):
-    """Leave-one-out nearest-neighbour (cosine) identification accuracy."""
-    X = X / np.linalg.norm(X, axis=1, keepdims=True)
-    similarity = X @ X.T
-    np.fill_diagonal(similarity, -np.inf)
-    return float(np.mean(subjects[similarity.argmax(axis=1)] == subjects))
 
 
 def _prepare_output(folder):
@@ -33,45 +20,62 @@ def _prepare_output(folder):
         raise OSError(f"cannot write the output folder {folder}: permission denied")
 
 
+def _fmt(value):
+    return f"{value:.3f}"
+
+
 def _demo(args):
-    from .datasets import load_orl_faces
-    from .embedding import FaceEmbedder
-    from .evaluation import verification_roc_auc
+    from ._demo import run_demo
 
-    start = time.perf_counter()
     _prepare_output(args.output)
-    faces = load_orl_faces()
-    rows = []
-    for backbone, layer in args.representations:
-        embedder = FaceEmbedder(backbone=backbone, layer=layer, progress=not args.quiet)
-        X = embedder.fit_transform(faces.images)
-        rows.append(
-            {
-                "backbone": backbone,
-                "layer": layer,
-                "n_features": X.shape[1],
-                "verification_roc_auc": verification_roc_auc(X, faces.subject),
-                "identification_accuracy": _identification_accuracy(X, faces.subject),
-            }
-        )
-        with atomic_path(args.output / f"orl_{backbone}_{layer}.npz") as tmp:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, X=X, subject=faces.subject, smiling=faces.smiling)
-    table = pd.DataFrame(rows)
-    with atomic_path(args.output / "verification.csv") as tmp:
-        table.to_csv(tmp, index=False)
-    print(
-        "ORL faces (400 images, 40 subjects): identity verification over all pairs "
-        "(cosine ROC AUC) and leave-one-out rank-1 identification"
+    tables = run_demo(
+        args.output,
+        n_subjects=args.n_subjects,
+        folds=args.folds,
+        seeds=args.seeds,
+        max_epochs=args.max_epochs,
+        quiet=args.quiet,
     )
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    print(f"Wrote {args.output}/ in {time.perf_counter() - start:.1f} s")
+    print("\nIdentity verification of the raw SFace layers (all pairs, 10-fold LFW-style)")
+    print(tables["verification"].to_string(index=False, float_format=_fmt))
+    leakage = tables["table_1_leakage"]
+    print("\nTable I: balanced accuracy of probes on held-out subjects (pooled SFace features;")
+    print("smiling is removed, glasses should survive); Diff = (raw - after) / (raw - chance)")
+    wide = leakage.pivot_table(
+        index=["attribute", "probe"],
+        columns="representation",
+        values="balanced_accuracy",
+        sort=False,
+    )
+    diff = (
+        leakage.pivot_table(
+            index=["attribute", "probe"], columns="representation", values="diff", sort=False
+        )
+        .drop(columns="raw", errors="ignore")
+        .add_prefix("Diff ")
+    )
+    print(wide.join(diff).to_string(float_format=_fmt))
+    print("\nVerification on held-out subjects (mean over folds)")
+    print(tables["table_1_verification"].to_string(index=False, float_format=_fmt))
+    print("\nTable II: glasses classifier trained on a smiling-biased (70/30) or unbiased split;")
+    print("TPR by smiling group on held-out subjects, gap and equality of opportunity")
+    columns = [
+        "split",
+        "representation",
+        "accuracy_mean",
+        "tpr_not_smiling_mean",
+        "tpr_smiling_mean",
+        "tpr_gap_mean",
+        "tpr_gap_std",
+        "equality_of_opportunity_mean",
+        "equality_of_opportunity_std",
+    ]
+    print(tables["table_2_fairness"][columns].to_string(index=False, float_format=_fmt))
+    print(
+        f"\nWrote the tables (CSV, JSON) and tsne_smiling.png to {args.output}/ "
+        f"in {tables['seconds']:.0f} s"
+    )
     return 0
-
-
-def _representation(text):
-    backbone, _, layer = text.partition(":")
-    return backbone, layer or "embedding"
 
 
 def _parser():
@@ -82,21 +86,30 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"skblind {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
-        "demo", help="embed the ORL faces offline and print verification figures"
+        "demo",
+        help="blind smiling in SFace features of the ORL faces and audit the result (offline)",
     )
     demo.add_argument(
         "--output",
         type=Path,
         default=Path("skblind-report"),
-        help="folder for the tables and embeddings (default: skblind-report)",
+        help="folder for the tables, JSON and figure (default: skblind-report)",
     )
     demo.add_argument(
-        "--representations",
-        nargs="+",
-        type=_representation,
-        metavar="BACKBONE[:LAYER]",
-        default=[("sface", "embedding"), ("sface", "pooled")],
-        help="backbones and layers to embed with (default: sface:embedding sface:pooled)",
+        "--n-subjects",
+        type=int,
+        default=40,
+        help="use the first N of the 40 ORL subjects (default: 40)",
+    )
+    demo.add_argument(
+        "--folds", type=int, default=5, help="subject-disjoint folds of Table I (default: 5)"
+    )
+    demo.add_argument("--seeds", type=int, default=3, help="repetitions of Table II (default: 3)")
+    demo.add_argument(
+        "--max-epochs",
+        type=int,
+        default=60,
+        help="training epochs of the suppressors (default: 60)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(run=_demo)

@@ -1,5 +1,31 @@
-"""Audits of a representation: what it still reveals, what it still does."""
+"""Audits of a representation: what it still reveals, what it still does, how fair it is."""
 
-from ._verification import pair_similarities, verification_roc_auc
+from ._fairness import equality_of_opportunity, group_metric_frame, make_biased_split
+from ._leakage import (
+    adaptive_probe,
+    audit_report,
+    default_probes,
+    diff_score,
+    leakage_report,
+)
+from ._verification import (
+    pair_similarities,
+    read_lfw_pairs,
+    verification_report,
+    verification_roc_auc,
+)
 
-__all__ = ["pair_similarities", "verification_roc_auc"]
+__all__ = [
+    "adaptive_probe",
+    "audit_report",
+    "default_probes",
+    "diff_score",
+    "equality_of_opportunity",
+    "group_metric_frame",
+    "leakage_report",
+    "make_biased_split",
+    "pair_similarities",
+    "read_lfw_pairs",
+    "verification_report",
+    "verification_roc_auc",
+]

@@ -1,10 +1,14 @@
-"""Identity verification on embeddings: pair similarities and ROC AUC."""
+"""Identity verification on embeddings: pair similarities, ROC AUC and the LFW protocol."""
+
+from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+import pandas as pd
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_array, check_consistent_length
 
-__all__ = ["pair_similarities", "verification_roc_auc"]
+__all__ = ["pair_similarities", "read_lfw_pairs", "verification_report", "verification_roc_auc"]
 
 
 def pair_similarities(X, subjects, pairs=None):
@@ -60,3 +64,134 @@ def verification_roc_auc(X, subjects, pairs=None):
     if same.all() or not same.any():
         raise ValueError("verification needs both same-identity and different-identity pairs")
     return float(roc_auc_score(same, similarity))
+
+
+def best_threshold(similarity, same):
+    """The similarity threshold that maximises verification accuracy on these pairs.
+
+    A pair is declared "same" when its similarity is at least the threshold.
+
+    Parameters
+    ----------
+    similarity : ndarray of shape (n_pairs,)
+        Similarity of each pair.
+    same : ndarray of shape (n_pairs,) bool
+        Whether each pair is of one identity.
+
+    Returns
+    -------
+    threshold : float
+    accuracy : float
+    """
+    order = np.argsort(similarity)
+    sorted_similarity, sorted_same = similarity[order], same[order]
+    # Threshold at sorted_similarity[k]: pairs k.. are "same".
+    genuine_above = np.cumsum(sorted_same[::-1])[::-1]
+    impostor_below = np.concatenate([[0], np.cumsum(~sorted_same)[:-1]])
+    correct = genuine_above + impostor_below
+    # Only the first of tied similarities is a valid cut.
+    valid = np.concatenate([[True], sorted_similarity[1:] != sorted_similarity[:-1]])
+    correct = np.where(valid, correct, -1)
+    best = int(np.argmax(correct))
+    everything_different = (~same).sum()
+    if everything_different > correct[best]:
+        return float(np.nextafter(sorted_similarity[-1], np.inf)), everything_different / len(same)
+    return float(sorted_similarity[best]), correct[best] / len(same)
+
+
+def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
+    """Verification figures: LFW-style k-fold accuracy, ROC AUC, EER and TAR at FAR.
+
+    The accuracy follows the LFW protocol: for each fold, the threshold that maximises
+    accuracy on the other folds is applied to the fold; the mean and standard
+    deviation over folds are reported. With ``pairs=None`` every pair is used and the
+    folds are stratified random splits of the pairs.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Embeddings.
+    subjects : array-like of shape (n_samples,)
+        Identity of each row.
+    pairs : array-like of shape (n_pairs, 2) of int, default=None
+        Row indices of the pairs (e.g. from :func:`read_lfw_pairs`), in the order of
+        the protocol's folds when ``n_folds`` matches it.
+    n_folds : int, default=10
+        Number of folds.
+    random_state : int, default=0
+        Seed of the fold split when ``pairs`` is None.
+
+    Returns
+    -------
+    pandas.Series
+        ``accuracy``, ``accuracy_std``, ``roc_auc``, ``eer``, ``tar@far=1e-2``,
+        ``tar@far=1e-3``, ``n_genuine``, ``n_impostor``.
+    """
+    similarity, same = pair_similarities(X, subjects, pairs)
+    if same.all() or not same.any():
+        raise ValueError("verification needs both same-identity and different-identity pairs")
+    if pairs is None:
+        folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+        test_folds = [test for _, test in folds.split(similarity, same)]
+    else:
+        test_folds = np.array_split(np.arange(len(same)), n_folds)
+    accuracies = []
+    for test in test_folds:
+        train = np.setdiff1d(np.arange(len(same)), test)
+        threshold, _ = best_threshold(similarity[train], same[train])
+        accuracies.append(np.mean((similarity[test] >= threshold) == same[test]))
+    fpr, tpr, _ = roc_curve(same, similarity)
+    eer_index = np.argmin(np.abs(fpr - (1 - tpr)))
+    return pd.Series(
+        {
+            "accuracy": float(np.mean(accuracies)),
+            "accuracy_std": float(np.std(accuracies)),
+            "roc_auc": float(roc_auc_score(same, similarity)),
+            "eer": float((fpr[eer_index] + 1 - tpr[eer_index]) / 2),
+            "tar@far=1e-2": float(tpr[fpr <= 1e-2].max()),
+            "tar@far=1e-3": float(tpr[fpr <= 1e-3].max()),
+            "n_genuine": int(same.sum()),
+            "n_impostor": int((~same).sum()),
+        }
+    )
+
+
+def read_lfw_pairs(path):
+    """Read an LFW ``pairs.txt`` (view 1 ``pairsDevTrain/Test.txt`` or view 2).
+
+    Parameters
+    ----------
+    path : path-like
+        The file: an optional header line (``"10 300"`` or ``"300"``), then
+        ``name idx1 idx2`` lines for matched pairs and ``name1 idx1 name2 idx2`` lines
+        for mismatched pairs, tab- or space-separated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name1``, ``image1``, ``name2``, ``image2`` (1-based image numbers as
+        in LFW) and ``same``; rows in file order.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and line of a malformed line.
+    """
+    rows = []
+    lines = Path(path).read_text().splitlines()
+    for number, line in enumerate(lines, start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        if number == 1 and all(f.isdigit() for f in fields):
+            continue
+        try:
+            if len(fields) == 3:
+                rows.append((fields[0], int(fields[1]), fields[0], int(fields[2]), True))
+            elif len(fields) == 4:
+                rows.append((fields[0], int(fields[1]), fields[2], int(fields[3]), False))
+            else:
+                raise ValueError(f"{len(fields)} fields")
+        except ValueError as exc:
+            raise ValueError(f"{path}, line {number}: not an LFW pair ({exc}): {line!r}") from None
+    return pd.DataFrame(rows, columns=["name1", "image1", "name2", "image2", "same"])

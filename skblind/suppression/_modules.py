@@ -49,8 +49,9 @@ class Projection(nn.Module):
         random initialisation.
     """
 
-    def __init__(self, n_features, hidden_sizes=(1024, 1024, 1024), activation="linear",
-                 init="identity"):
+    def __init__(
+        self, n_features, hidden_sizes=(1024, 1024, 1024), activation="linear", init="identity"
+    ):
         super().__init__()
         self.body = mlp(n_features, hidden_sizes, activation, final_activation=False, init=init)
 
@@ -88,9 +89,7 @@ class LNTLModule(nn.Module):
         init="identity",
     ):
         super().__init__()
-        self.encoder = mlp(
-            n_features, hidden_sizes, activation, final_activation=False, init=init
-        )
+        self.encoder = mlp(n_features, hidden_sizes, activation, final_activation=False, init=init)
         self.head = nn.Sequential(
             nn.Linear(hidden_sizes[-1], head_units), nn.ReLU(), nn.Linear(head_units, n_classes)
         )

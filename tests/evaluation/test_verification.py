@@ -24,3 +24,44 @@ def test_explicit_pairs_and_errors():
         verification_roc_auc(X, [0, 0, 0])
     with pytest.raises(ValueError, match=r"rows \[1\]"):
         pair_similarities(np.array([[1.0, 0], [0, 0]]), [0, 1])
+
+
+def test_best_threshold_and_lfw_accuracy_by_hand():
+    from skblind.evaluation._verification import best_threshold
+
+    similarity = np.array([0.1, 0.4, 0.35, 0.8, 0.9])
+    same = np.array([False, False, True, True, True])
+    threshold, accuracy = best_threshold(similarity, same)
+    # cuts at 0.35 and at 0.8 both get 4 of 5 right; none gets all 5 (0.4 is an impostor)
+    assert accuracy == pytest.approx(0.8) and threshold in (0.35, 0.8)
+
+
+def test_verification_report_on_separable_and_random_data():
+    from skblind.evaluation import verification_report
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(20, 16)) * 5
+    subjects = np.repeat(np.arange(20), 5)
+    X = centres[subjects] + rng.normal(size=(100, 16)) * 0.1
+    report = verification_report(X, subjects)
+    assert report["accuracy"] > 0.99 and report["roc_auc"] > 0.999 and report["eer"] < 0.01
+    assert report["n_genuine"] == 20 * 10 and report["n_impostor"] == 4950 - 200
+    noise = verification_report(rng.normal(size=(100, 16)), subjects)
+    assert abs(noise["roc_auc"] - 0.5) < 0.05 and abs(noise["eer"] - 0.5) < 0.06
+    # always answering "different" already gives n_impostor / n_pairs
+    assert noise["accuracy"] >= 0.95
+
+
+def test_read_lfw_pairs(tmp_path):
+    from skblind.evaluation import read_lfw_pairs
+
+    path = tmp_path / "pairs.txt"
+    path.write_text("10\t300\nAbel_Pacheco\t1\t4\nAbdel_Madi_Shabneh\t1\tDean_Barker\t1\n")
+    pairs = read_lfw_pairs(path)
+    assert pairs.values.tolist() == [
+        ["Abel_Pacheco", 1, "Abel_Pacheco", 4, True],
+        ["Abdel_Madi_Shabneh", 1, "Dean_Barker", 1, False],
+    ]
+    path.write_text("300\nAbel_Pacheco\t1\n")
+    with pytest.raises(ValueError, match="line 2"):
+        read_lfw_pairs(path)

@@ -1,0 +1,136 @@
+"""Fairness of a downstream classifier with fairlearn: TPR by group, equality of opportunity."""
+
+import numpy as np
+from fairlearn.metrics import (
+    MetricFrame,
+    count,
+    equal_opportunity_difference,
+    selection_rate,
+    true_positive_rate,
+)
+from sklearn.metrics import accuracy_score
+from sklearn.utils import check_random_state
+
+__all__ = ["equality_of_opportunity", "group_metric_frame", "make_biased_split"]
+
+
+def group_metric_frame(y_true, y_pred, sensitive_features):
+    """A fairlearn ``MetricFrame`` of TPR, selection rate, accuracy and count by group.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+        Binary labels and predictions (1 = positive).
+    sensitive_features : array-like of shape (n_samples,)
+        Group of each sample.
+
+    Returns
+    -------
+    fairlearn.metrics.MetricFrame
+    """
+    return MetricFrame(
+        metrics={
+            "true_positive_rate": true_positive_rate,
+            "selection_rate": selection_rate,
+            "accuracy": accuracy_score,
+            "count": count,
+        },
+        y_true=y_true,
+        y_pred=y_pred,
+        sensitive_features=sensitive_features,
+    )
+
+
+def equality_of_opportunity(y_true, y_pred, sensitive_features):
+    """The paper's equality of opportunity (Table II): ``100 * (1 - TPR gap)``.
+
+    The gap is fairlearn's :func:`~fairlearn.metrics.equal_opportunity_difference`,
+    the largest difference of true-positive rates between groups.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+        Binary labels and predictions (1 = positive).
+    sensitive_features : array-like of shape (n_samples,)
+        Group of each sample.
+
+    Returns
+    -------
+    float
+        100 when every group has the same TPR.
+    """
+    gap = equal_opportunity_difference(y_true, y_pred, sensitive_features=sensitive_features)
+    return 100.0 * (1.0 - gap)
+
+
+def make_biased_split(
+    y, sensitive, *, bias=0.7, privileged=None, balance_by=None, n=None, random_state=None
+):
+    """Indices of a training set whose positives favour one group (the paper's Table II).
+
+    Among the positives (``y == 1``) a share ``bias`` comes from the privileged group
+    and ``1 - bias`` from the others; among the negatives it is the reverse. Positives
+    and negatives are equally many, and within each (label, group) cell the values of
+    ``balance_by`` (e.g. gender) are equally many.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Binary target (0/1) of the downstream classifier.
+    sensitive : array-like of shape (n_samples,)
+        Binary group (e.g. smiling).
+    bias : float in [0, 1], default=0.7
+        Share of the privileged group among the positives (0.5 gives an unbiased split).
+    privileged : label, default=None
+        The privileged group; None takes the larger value of ``sensitive``.
+    balance_by : array-like of shape (n_samples,), default=None
+        An attribute to balance within each cell.
+    n : int, default=None
+        Size of the split; None takes the largest the data allow.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw within each cell.
+
+    Returns
+    -------
+    ndarray of int
+        Sorted indices into the inputs.
+    """
+    y, sensitive = np.asarray(y), np.asarray(sensitive)
+    if not 0.0 <= bias <= 1.0:
+        raise ValueError(f"bias must lie in [0, 1]; got {bias}")
+    if set(np.unique(y)) - {0, 1}:
+        raise ValueError(f"y must be binary 0/1; got values {np.unique(y).tolist()}")
+    groups = np.unique(sensitive)
+    if len(groups) != 2:
+        raise ValueError(f"sensitive must have two groups; got {groups.tolist()}")
+    privileged = groups[-1] if privileged is None else privileged
+    if privileged not in groups:
+        raise ValueError(f"privileged={privileged!r} is not one of {groups.tolist()}")
+    balance = np.zeros(len(y), dtype=int) if balance_by is None else np.asarray(balance_by)
+    values = np.unique(balance)
+    is_privileged = sensitive == privileged
+    # share of the whole split that each (label, privileged) cell takes
+    shares = {
+        (1, True): bias / 2,
+        (1, False): (1 - bias) / 2,
+        (0, True): (1 - bias) / 2,
+        (0, False): bias / 2,
+    }
+    cells = {}
+    largest = np.inf
+    for (label, priv), share in shares.items():
+        for value in values:
+            members = np.flatnonzero((y == label) & (is_privileged == priv) & (balance == value))
+            cells[label, priv, value] = members
+            if share > 0:
+                largest = min(largest, len(members) * len(values) / share)
+    largest = int(np.floor(largest + 1e-9))
+    n = largest if n is None else n
+    if n > largest:
+        raise ValueError(f"n={n} is more than the data allow with bias={bias}: at most {largest}")
+    rng = check_random_state(random_state)
+    chosen = []
+    for (label, priv, _), members in cells.items():
+        k = int(round(n * shares[label, priv] / len(values)))
+        chosen.append(rng.choice(members, size=min(k, len(members)), replace=False))
+    return np.sort(np.concatenate(chosen))
