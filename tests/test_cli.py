@@ -6,8 +6,22 @@ from skblind.cli import main
 
 
 def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
-    status = main(["demo", "--output", str(tmp_path), "--quiet", "--n-subjects", "10",
-                   "--folds", "2", "--seeds", "1", "--max-epochs", "2"])
+    status = main(
+        [
+            "demo",
+            "--output",
+            str(tmp_path),
+            "--quiet",
+            "--n-subjects",
+            "10",
+            "--folds",
+            "2",
+            "--seeds",
+            "1",
+            "--max-epochs",
+            "2",
+        ]
+    )
     assert status == 0
     out = capsys.readouterr().out
     assert "Table I" in out and "Table II" in out

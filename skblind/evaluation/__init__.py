@@ -8,6 +8,7 @@ from ._leakage import (
     diff_score,
     leakage_report,
 )
+from ._scorers import LeakageScorer, VerificationScorer, best_utility_under_leakage
 from ._verification import (
     pair_similarities,
     read_lfw_pairs,
@@ -16,6 +17,9 @@ from ._verification import (
 )
 
 __all__ = [
+    "LeakageScorer",
+    "VerificationScorer",
+    "best_utility_under_leakage",
     "adaptive_probe",
     "audit_report",
     "default_probes",

@@ -21,8 +21,11 @@ def test_tpr_gap_by_hand_and_against_fairlearn():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 2)),
-                min_size=6, max_size=60))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 2)), min_size=6, max_size=60
+    )
+)
 def test_equality_of_opportunity_matches_fairlearn(rows):
     y_true, y_pred, group = map(np.array, zip(*rows, strict=True))
     present = [g for g in np.unique(group) if (y_true[group == g] == 1).any()]

@@ -18,8 +18,14 @@ def test_diff_by_hand():
 
 @pytest.fixture(scope="module")
 def problem():
-    return make_blinding_problem(n_subjects=60, n_per_subject=8, n_features=32, identity_dim=8,
-                                 sensitive_strength=2.0, random_state=0)
+    return make_blinding_problem(
+        n_subjects=60,
+        n_per_subject=8,
+        n_features=32,
+        identity_dim=8,
+        sensitive_strength=2.0,
+        random_state=0,
+    )
 
 
 def test_recovers_known_leakage_and_reports_chance_without_signal(problem):
@@ -27,7 +33,11 @@ def test_recovers_known_leakage_and_reports_chance_without_signal(problem):
     noise = rng.normal(size=problem.X.shape)
     probes = {"LR": LogisticRegression(max_iter=2000)}
     report = leakage_report(
-        problem.X, problem.sensitive, groups=problem.subject, probes=probes, adaptive=True,
+        problem.X,
+        problem.sensitive,
+        groups=problem.subject,
+        probes=probes,
+        adaptive=True,
         representations={"raw": None, "noise": noise},
     )
     raw = report[report.representation == "raw"].set_index("probe")
@@ -41,12 +51,18 @@ def test_recovers_known_leakage_and_reports_chance_without_signal(problem):
 
 
 def test_transformers_are_fitted_inside_the_folds(problem):
-    suppressor = SensitiveNetsSuppressor(max_epochs=15, progress=False, random_state=0,
-                                         module__hidden_sizes=(32,))
+    suppressor = SensitiveNetsSuppressor(
+        max_epochs=15, progress=False, random_state=0, module__hidden_sizes=(32,)
+    )
     report = leakage_report(
-        problem.X, problem.sensitive, groups=problem.subject, y=problem.subject,
+        problem.X,
+        problem.sensitive,
+        groups=problem.subject,
+        y=problem.subject,
         representations={"raw": None, "sn": suppressor},
-        probes={"LR": LogisticRegression(max_iter=2000)}, adaptive=False, n_splits=3,
+        probes={"LR": LogisticRegression(max_iter=2000)},
+        adaptive=False,
+        n_splits=3,
     )
     after = report.set_index(["representation", "probe"]).balanced_accuracy
     assert after["raw", "LR"] > 0.85
@@ -56,28 +72,40 @@ def test_transformers_are_fitted_inside_the_folds(problem):
 
 def test_random_folds_are_a_warned_choice(problem):
     with pytest.warns(UserWarning, match="groups=subject ids"):
-        leakage_report(problem.X, problem.sensitive, probes={"LR": LogisticRegression()},
-                       adaptive=False)
+        leakage_report(
+            problem.X, problem.sensitive, probes={"LR": LogisticRegression()}, adaptive=False
+        )
 
 
 def test_errors(problem):
     with pytest.raises(ValueError, match="single class"):
         leakage_report(problem.X, np.zeros(len(problem.X)), groups=problem.subject)
     with pytest.raises(ValueError, match="needs y"):
-        leakage_report(problem.X, problem.sensitive, groups=problem.subject, adaptive=False,
-                       representations={"sn": SensitiveNetsSuppressor()},
-                       probes={"LR": LogisticRegression()})
+        leakage_report(
+            problem.X,
+            problem.sensitive,
+            groups=problem.subject,
+            adaptive=False,
+            representations={"sn": SensitiveNetsSuppressor()},
+            probes={"LR": LogisticRegression()},
+        )
 
 
 def test_audit_report_probes_several_attributes_and_verification(problem):
     from skblind.evaluation import audit_report
 
     kept = (problem.subject % 2).astype(int)  # an attribute of identity, to keep
-    suppressor = SensitiveNetsSuppressor(max_epochs=15, progress=False, random_state=0,
-                                         module__hidden_sizes=(32,))
+    suppressor = SensitiveNetsSuppressor(
+        max_epochs=15, progress=False, random_state=0, module__hidden_sizes=(32,)
+    )
     leakage, verification = audit_report(
-        problem.X, {"sensitive": problem.sensitive, "kept": kept}, groups=problem.subject,
-        y=problem.subject, remove=problem.sensitive, adaptive=False, n_splits=3,
+        problem.X,
+        {"sensitive": problem.sensitive, "kept": kept},
+        groups=problem.subject,
+        y=problem.subject,
+        remove=problem.sensitive,
+        adaptive=False,
+        n_splits=3,
         representations={"raw": None, "sn": suppressor},
         probes={"LR": LogisticRegression(max_iter=2000)},
     )
@@ -85,5 +113,10 @@ def test_audit_report_probes_several_attributes_and_verification(problem):
     assert scores["sn", "sensitive", "LR"] < 0.65 < 0.85 < scores["raw", "sensitive", "LR"]
     auc = verification.set_index("representation").roc_auc
     assert auc["raw"] > 0.9 and auc["sn"] >= auc["raw"] - 0.02
-    assert list(verification.columns) == ["representation", "roc_auc", "roc_auc_std",
-                                          "accuracy", "accuracy_std"]
+    assert list(verification.columns) == [
+        "representation",
+        "roc_auc",
+        "roc_auc_std",
+        "accuracy",
+        "accuracy_std",
+    ]

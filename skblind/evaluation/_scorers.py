@@ -1,0 +1,157 @@
+"""Scorers for model selection: leakage of a sensitive attribute, verification utility.
+
+Both score the representation an estimator produces (the output of its last transformer),
+so that ``GridSearchCV`` over a suppressor's ``lam`` can trade utility against leakage.
+``sensitive_features`` reaches the leakage scorer through scikit-learn's metadata routing.
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.utils._metadata_requests import _MetadataRequester
+
+from ._leakage import default_probes
+from ._verification import verification_roc_auc
+
+__all__ = ["LeakageScorer", "VerificationScorer", "best_utility_under_leakage"]
+
+
+def _representation(estimator, X):
+    """Output of the estimator's last transformer (a Pipeline's head, or itself)."""
+    if hasattr(estimator, "steps") and not hasattr(estimator.steps[-1][1], "transform"):
+        return estimator[:-1].transform(X)
+    if hasattr(estimator, "transform"):
+        return estimator.transform(X)
+    raise TypeError(f"{type(estimator).__name__} has no transform: nothing to audit")
+
+
+class LeakageScorer(_MetadataRequester):
+    """Minus the leakage of a probe that reads ``sensitive_features`` from the representation.
+
+    The probe is cross-validated on the scored data (the validation fold of a search),
+    on subject-disjoint folds when ``groups`` is routed to the scorer too (without them
+    a probe can read the attribute from identity); the score is
+    ``-|balanced accuracy - chance|``, so higher is better (0 = blind).
+
+    Parameters
+    ----------
+    probe : classifier, default=None
+        The probe; None takes the RBF-SVM of :func:`default_probes`.
+    cv : int, default=3
+        Folds of the probe's cross-validation on the scored data.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from skblind.evaluation import LeakageScorer
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     scorer = LeakageScorer().set_score_request(sensitive_features=True, groups=True)
+    """
+
+    def __init__(self, probe=None, cv=3):
+        self.probe = probe
+        self.cv = cv
+
+    def score(self, estimator, X, y=None, sensitive_features=None, groups=None):
+        """Score the representation that ``estimator`` makes of ``X``.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            A transformer, or a Pipeline whose last transformer makes the representation.
+        X : array-like
+            The data to transform.
+        y : ignored
+            Accepted for the scorer protocol.
+        sensitive_features : array-like of shape (n_samples,)
+            The attribute the probe tries to read.
+        groups : array-like of shape (n_samples,), default=None
+            Subject ids, for subject-disjoint probe folds.
+
+        Returns
+        -------
+        float
+            ``-|balanced accuracy - chance|``.
+        """
+        if sensitive_features is None:
+            raise ValueError(
+                "LeakageScorer needs sensitive_features: enable metadata routing "
+                "(sklearn.set_config(enable_metadata_routing=True)) and call "
+                "set_score_request(sensitive_features=True) on the scorer"
+            )
+        sensitive = np.asarray(sensitive_features)
+        Z = _representation(estimator, X)
+        probe = default_probes()["SVM"] if self.probe is None else clone(self.probe)
+        if groups is None:
+            folds = StratifiedKFold(self.cv, shuffle=True, random_state=0)
+        else:
+            folds = StratifiedGroupKFold(self.cv, shuffle=True, random_state=0)
+        # Explicit splits: with routing enabled, cross_val_predict takes no groups argument.
+        splits = list(folds.split(Z, sensitive, groups))
+        predicted = cross_val_predict(probe, Z, sensitive, cv=splits)
+        chance = 1.0 / len(np.unique(sensitive))
+        return -abs(balanced_accuracy_score(sensitive, predicted) - chance)
+
+    def __call__(self, estimator, X, y=None, **kwargs):
+        """Call :meth:`score` (the scorer protocol of scikit-learn)."""
+        return self.score(estimator, X, y, **kwargs)
+
+
+class VerificationScorer(_MetadataRequester):
+    """Verification ROC AUC of the representation, with ``y`` as identities.
+
+    Examples
+    --------
+    >>> from skblind.evaluation import VerificationScorer
+    >>> scorer = VerificationScorer()
+    """
+
+    def score(self, estimator, X, y):
+        """Score the representation that ``estimator`` makes of ``X``.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            A transformer, or a Pipeline whose last transformer makes the representation.
+        X : array-like
+            The data to transform.
+        y : array-like of shape (n_samples,)
+            Identities.
+
+        Returns
+        -------
+        float
+        """
+        return verification_roc_auc(_representation(estimator, X), y)
+
+    def __call__(self, estimator, X, y, **kwargs):
+        """Call :meth:`score` (the scorer protocol of scikit-learn)."""
+        return self.score(estimator, X, y)
+
+
+def best_utility_under_leakage(utility="utility", leakage="leakage", max_leakage=0.05):
+    """A ``refit`` callable: the best utility among candidates that leak at most so much.
+
+    Parameters
+    ----------
+    utility, leakage : str, default="utility", "leakage"
+        The names of the two scorers in the search's ``scoring`` dict.
+    max_leakage : float, default=0.05
+        The bound on ``|balanced accuracy - chance|`` (the leakage scorer's ``-score``).
+
+    Returns
+    -------
+    callable
+        ``cv_results -> index``. Without any candidate under the bound, the least leaky.
+    """
+
+    def refit(cv_results):
+        leak = -np.asarray(cv_results[f"mean_test_{leakage}"])
+        gain = np.asarray(cv_results[f"mean_test_{utility}"])
+        allowed = leak <= max_leakage
+        if not allowed.any():
+            return int(np.argmin(leak))
+        return int(np.flatnonzero(allowed)[np.argmax(gain[allowed])])
+
+    return refit

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+import sklearn
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
+
+from skblind.datasets import make_blinding_problem
+from skblind.evaluation import LeakageScorer, VerificationScorer, best_utility_under_leakage
+from skblind.suppression import SensitiveNetsSuppressor
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return make_blinding_problem(
+        n_subjects=30,
+        n_per_subject=8,
+        n_features=24,
+        identity_dim=8,
+        sensitive_strength=3.0,
+        random_state=0,
+    )
+
+
+def test_grid_search_picks_the_best_utility_under_a_leakage_bound(problem):
+    X, y, s = problem.X, problem.subject, problem.sensitive
+    with sklearn.config_context(enable_metadata_routing=True):
+        suppressor = SensitiveNetsSuppressor(
+            max_epochs=60,
+            progress=False,
+            random_state=0,
+            module__hidden_sizes=(32,),
+            erase_linear=False,
+        ).set_fit_request(sensitive_features=True)
+        pipe = Pipeline([("suppressor", suppressor), ("svc", SVC())])
+        scoring = {
+            "leakage": LeakageScorer().set_score_request(sensitive_features=True, groups=True),
+            "utility": VerificationScorer(),
+        }
+        search = GridSearchCV(
+            pipe,
+            {"suppressor__lam": [0.0, 10.0]},
+            cv=GroupKFold(3),
+            scoring=scoring,
+            refit=best_utility_under_leakage(max_leakage=0.1),
+        )
+        search.fit(X, y, sensitive_features=s, groups=y)
+    leak = -search.cv_results_["mean_test_leakage"]
+    assert leak[0] > 0.15  # lam=0 leaves the planted factor readable
+    assert leak[1] < 0.1  # lam=10 removes it
+    assert search.best_params_ == {"suppressor__lam": 10.0}
+    assert search.cv_results_["mean_test_utility"].min() > 0.8
+
+
+def test_refit_rule_by_hand():
+    refit = best_utility_under_leakage(max_leakage=0.05)
+    results = {
+        "mean_test_leakage": np.array([-0.2, -0.04, -0.01]),
+        "mean_test_utility": np.array([0.99, 0.97, 0.95]),
+    }
+    assert refit(results) == 1
+    results["mean_test_leakage"] = np.array([-0.2, -0.1, -0.3])
+    assert refit(results) == 1  # none under the bound: the least leaky
+
+
+def test_leakage_scorer_without_routing_says_how(problem):
+    fitted = SensitiveNetsSuppressor(max_epochs=1, progress=False, module__hidden_sizes=(8,))
+    fitted.fit(problem.X, problem.subject, sensitive_features=problem.sensitive)
+    with pytest.raises(ValueError, match="enable metadata routing"):
+        LeakageScorer()(fitted, problem.X, problem.subject)
+    assert LeakageScorer()(fitted, problem.X, sensitive_features=problem.sensitive) <= 0
