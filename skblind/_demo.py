@@ -18,6 +18,8 @@ from .evaluation import (
     equality_of_opportunity,
     group_metric_frame,
     make_biased_split,
+    plot_group_tpr,
+    plot_tsne,
     verification_report,
 )
 from .suppression import LNTLSuppressor, SensitiveNetsSuppressor
@@ -84,26 +86,9 @@ def _table_2(X, smiling, glasses, subjects, suppressors, seeds, log):
     return per_seed, summary.reset_index()
 
 
-def _tsne_figure(X, phi, smiling, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _save_figure(fig, path):
     import matplotlib.pyplot as plt
-    from sklearn.manifold import TSNE
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-    for ax, (title, Z) in zip(
-        axes, [("raw SFace pooled", X), ("SensitiveNets phi", phi)], strict=True
-    ):
-        points = TSNE(init="pca", random_state=0, perplexity=30).fit_transform(Z)
-        for value, label in ((0, "not smiling"), (1, "smiling")):
-            mask = smiling == value
-            ax.scatter(points[mask, 0], points[mask, 1], s=8, label=label, alpha=0.7)
-        ax.set_title(title)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0].legend()
-    fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120)
     plt.close(fig)
@@ -132,7 +117,7 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=60, quiet=Fa
     ----------
     output : pathlib.Path
         Folder for ``table_1_*.csv``, ``table_2_*.csv``, ``verification.csv``,
-        ``report.json`` and ``tsne_smiling.png``.
+        ``report.json``, ``tsne_smiling.png`` and ``tpr_by_smiling.png``.
     n_subjects : int, default=40
         Use the first ``n_subjects`` ORL subjects (fewer for a quick run).
     folds : int, default=5
@@ -187,7 +172,17 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=60, quiet=Fa
         .fit(X, subjects, sensitive_features=faces_kept["smiling"])
         .transform(X)
     )
-    _tsne_figure(X, phi, faces_kept["smiling"], output / "tsne_smiling.png")
+    fig = plot_tsne(
+        {"raw SFace pooled": X, "SensitiveNets phi": phi},
+        faces_kept["smiling"],
+        label_names={0: "not smiling", 1: "smiling"},
+    )
+    _save_figure(fig, output / "tsne_smiling.png")
+    tpr = table_2.set_index(table_2.representation + " (" + table_2.split + ")")[
+        ["tpr_not_smiling_mean", "tpr_smiling_mean"]
+    ]
+    tpr.columns = ["not smiling", "smiling"]
+    _save_figure(plot_group_tpr(tpr), output / "tpr_by_smiling.png")
     tables = {
         "verification": verification,
         "table_1_leakage": leakage,

@@ -25,6 +25,9 @@ def _fmt(value):
 
 
 def _demo(args):
+    import matplotlib
+
+    matplotlib.use("Agg")  # the demo writes PNG files; it needs no screen
     from ._demo import run_demo
 
     _prepare_output(args.output)
@@ -72,9 +75,77 @@ def _demo(args):
     ]
     print(tables["table_2_fairness"][columns].to_string(index=False, float_format=_fmt))
     print(
-        f"\nWrote the tables (CSV, JSON) and tsne_smiling.png to {args.output}/ "
-        f"in {tables['seconds']:.0f} s"
+        f"\nWrote the tables (CSV, JSON), tsne_smiling.png and tpr_by_smiling.png to "
+        f"{args.output}/ in {tables['seconds']:.0f} s"
     )
+    return 0
+
+
+def _embed(args):
+    from ._workflow import embed_images
+
+    X = embed_images(
+        args.input,
+        args.output,
+        backbone=args.backbone,
+        layer=args.layer,
+        on_no_face=args.on_no_face,
+        batch_size=args.batch_size,
+        progress=not args.quiet,
+    )
+    print(f"Wrote {X.shape[0]} embeddings of {X.shape[1]} features to {args.output}")
+    return 0
+
+
+def _fit(args):
+    from ._workflow import fit_suppressor
+
+    model = fit_suppressor(
+        args.embeddings,
+        args.output,
+        y=args.y,
+        sensitive=args.sensitive,
+        method=args.method,
+        labels=args.labels,
+        lam=args.lam,
+        max_epochs=args.max_epochs,
+        random_state=args.random_state,
+        progress=not args.quiet,
+    )
+    print(
+        f"Wrote {type(model).__name__} ({model.n_features_in_} -> {model.n_features_out_} "
+        f"features) to {args.output}"
+    )
+    return 0
+
+
+def _audit(args):
+    from ._workflow import audit_embeddings
+
+    _prepare_output(args.output)
+    leakage, verification = audit_embeddings(
+        args.embeddings,
+        args.output,
+        sensitive=args.sensitive,
+        groups=args.groups,
+        keep=args.keep,
+        model=args.model,
+        labels=args.labels,
+        folds=args.folds,
+    )
+    columns = [
+        "representation",
+        "attribute",
+        "probe",
+        "balanced_accuracy",
+        "balanced_accuracy_std",
+        "chance",
+        "diff",
+    ]
+    print(leakage[columns].to_string(index=False, float_format=_fmt))
+    if len(verification):
+        print(verification.to_string(index=False, float_format=_fmt))
+    print(f"Wrote leakage.csv, verification.csv and audit.json to {args.output}/")
     return 0
 
 
@@ -113,6 +184,44 @@ def _parser():
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(run=_demo)
+
+    embed = commands.add_parser("embed", help="embed a folder of images or a CSV of paths")
+    embed.add_argument(
+        "input",
+        type=Path,
+        help="a folder (searched recursively) or a CSV with a 'path' column and label columns",
+    )
+    embed.add_argument("--output", type=Path, required=True, help="the .npz file to write")
+    embed.add_argument("--backbone", default="sface")
+    embed.add_argument("--layer", default="embedding", choices=["embedding", "pooled"])
+    embed.add_argument("--on-no-face", default="raise", choices=["raise", "whole", "nan"])
+    embed.add_argument("--batch-size", type=int, default=32)
+    embed.add_argument("--quiet", action="store_true", help="no progress bar")
+    embed.set_defaults(run=_embed)
+
+    fit = commands.add_parser("fit", help="fit a suppressor on saved embeddings")
+    fit.add_argument("embeddings", type=Path, help="an output of skblind embed")
+    fit.add_argument("--y", required=True, help="label column to keep (identities)")
+    fit.add_argument("--sensitive", required=True, help="label column to remove")
+    fit.add_argument("--labels", type=Path, help="a CSV of labels with a 'path' column")
+    fit.add_argument("--method", default="sensitivenets", choices=["sensitivenets", "lntl"])
+    fit.add_argument("--lam", type=float, default=2.0)
+    fit.add_argument("--max-epochs", type=int, default=60)
+    fit.add_argument("--random-state", type=int, default=0)
+    fit.add_argument("--output", type=Path, required=True, help="the .joblib file to write")
+    fit.add_argument("--quiet", action="store_true", help="no progress bar")
+    fit.set_defaults(run=_fit)
+
+    audit = commands.add_parser("audit", help="probe saved embeddings (and a fitted model)")
+    audit.add_argument("embeddings", type=Path, help="an output of skblind embed")
+    audit.add_argument("--sensitive", required=True, help="label column the probes read")
+    audit.add_argument("--groups", help="identity column: subject-disjoint folds, verification")
+    audit.add_argument("--keep", nargs="*", default=[], help="label columns that should survive")
+    audit.add_argument("--model", type=Path, help="a suppressor written by skblind fit")
+    audit.add_argument("--labels", type=Path, help="a CSV of labels with a 'path' column")
+    audit.add_argument("--folds", type=int, default=5)
+    audit.add_argument("--output", type=Path, default=Path("skblind-audit"))
+    audit.set_defaults(run=_audit)
     return parser
 
 

@@ -1,5 +1,8 @@
+import matplotlib
 import numpy as np
 import pytest
+
+matplotlib.use("Agg")
 
 from skblind.datasets import load_orl_faces
 from skblind.embedding import FaceEmbedder

@@ -36,7 +36,8 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     assert set(fairness.split) == {"biased", "unbiased"}
     report = json.loads((tmp_path / "report.json").read_text())
     assert len(report["table_1_leakage"]) == len(leakage)
-    assert (tmp_path / "tsne_smiling.png").read_bytes()[:4] == b"\x89PNG"
+    for figure in ("tsne_smiling.png", "tpr_by_smiling.png"):
+        assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
 
 
@@ -45,3 +46,127 @@ def test_demo_reports_an_unwritable_output(tmp_path, capsys):
     blocker.write_text("")
     assert main(["demo", "--output", str(blocker / "report"), "--quiet"]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
+    rows = pd.DataFrame(
+        {
+            "path": orl.paths[:120],
+            "subject": orl.subject[:120],
+            "smiling": orl.smiling[:120],
+            "glasses": orl.glasses[:120],
+        }
+    )
+    rows.to_csv(tmp_path / "faces.csv", index=False)
+    embeddings = tmp_path / "faces.npz"
+    assert (
+        main(
+            [
+                "embed",
+                str(tmp_path / "faces.csv"),
+                "--output",
+                str(embeddings),
+                "--layer",
+                "pooled",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    model = tmp_path / "model.joblib"
+    assert (
+        main(
+            [
+                "fit",
+                str(embeddings),
+                "--y",
+                "subject",
+                "--sensitive",
+                "smiling",
+                "--max-epochs",
+                "3",
+                "--output",
+                str(model),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "audit",
+                str(embeddings),
+                "--sensitive",
+                "smiling",
+                "--groups",
+                "subject",
+                "--keep",
+                "glasses",
+                "--model",
+                str(model),
+                "--folds",
+                "3",
+                "--output",
+                str(tmp_path / "audit"),
+            ]
+        )
+        == 0
+    )
+    leakage = pd.read_csv(tmp_path / "audit" / "leakage.csv")
+    assert set(leakage.representation) == {"raw", "model"}
+    assert set(leakage.attribute) == {"smiling", "glasses"}
+    verification = pd.read_csv(tmp_path / "audit" / "verification.csv")
+    assert verification.roc_auc.min() > 0.9
+    assert "Wrote leakage.csv" in capsys.readouterr().out
+
+
+def test_workflow_errors_name_the_column_and_the_row(tmp_path, orl, capsys):
+    pd.DataFrame({"path": orl.paths[:3], "subject": [1, 1, 1]}).to_csv(
+        tmp_path / "faces.csv", index=False
+    )
+    embeddings = tmp_path / "faces.npz"
+    assert main(["embed", str(tmp_path / "faces.csv"), "--output", str(embeddings), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                str(embeddings),
+                "--y",
+                "subject",
+                "--sensitive",
+                "smiling",
+                "--output",
+                str(tmp_path / "m.joblib"),
+                "--quiet",
+            ]
+        )
+        == 1
+    )
+    assert "no label column 'smiling'" in capsys.readouterr().err
+    pd.DataFrame({"path": orl.paths[:2], "smiling": [0, 1]}).to_csv(
+        tmp_path / "labels.csv", index=False
+    )
+    assert (
+        main(
+            [
+                "fit",
+                str(embeddings),
+                "--y",
+                "subject",
+                "--sensitive",
+                "smiling",
+                "--labels",
+                str(tmp_path / "labels.csv"),
+                "--output",
+                str(tmp_path / "m.joblib"),
+                "--quiet",
+            ]
+        )
+        == 1
+    )
+    assert "no row for 1 embedded images" in capsys.readouterr().err
+    assert not (tmp_path / "m.joblib").exists()
+    (tmp_path / "empty").mkdir()
+    assert main(["embed", str(tmp_path / "empty"), "--output", str(embeddings)]) == 1
+    assert "no image files" in capsys.readouterr().err

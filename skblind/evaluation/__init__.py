@@ -8,6 +8,7 @@ from ._leakage import (
     diff_score,
     leakage_report,
 )
+from ._plots import plot_feature_removal, plot_group_tpr, plot_tradeoff, plot_tsne
 from ._scorers import LeakageScorer, VerificationScorer, best_utility_under_leakage
 from ._verification import (
     pair_similarities,
@@ -29,6 +30,10 @@ __all__ = [
     "leakage_report",
     "make_biased_split",
     "pair_similarities",
+    "plot_feature_removal",
+    "plot_group_tpr",
+    "plot_tradeoff",
+    "plot_tsne",
     "read_lfw_pairs",
     "verification_report",
     "verification_roc_auc",

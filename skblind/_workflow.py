@@ -1,0 +1,223 @@
+"""The ``embed``, ``fit`` and ``audit`` commands: the workflow on users' own files."""
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from ._io import atomic_path
+
+__all__ = ["audit_embeddings", "embed_images", "fit_suppressor", "read_embeddings"]
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tiff", ".webp"}
+
+
+def _list_inputs(source):
+    """Image paths and label columns from a folder (recursive) or a CSV with ``path``."""
+    source = Path(source)
+    if source.is_dir():
+        paths = sorted(str(p) for p in source.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not paths:
+            raise ValueError(f"{source}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        return pd.DataFrame({"path": paths})
+    if source.suffix.lower() == ".csv":
+        table = _read_csv(source)
+        if "path" not in table.columns:
+            raise ValueError(f"{source}: no 'path' column (columns: {list(table.columns)})")
+        base = source.parent
+        table["path"] = [str(p if Path(p).is_absolute() else base / p) for p in table["path"]]
+        return table
+    raise ValueError(f"{source}: give a folder of images or a CSV file with a 'path' column")
+
+
+def _read_csv(path):
+    try:
+        return pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot be read as CSV ({exc})") from None
+
+
+def embed_images(source, output, **embedder_params):
+    """Embed the images of ``source`` and save X, paths and labels to ``output`` (.npz).
+
+    Parameters
+    ----------
+    source : path-like
+        A folder (searched recursively) or a CSV with a ``path`` column (relative paths
+        are taken from the CSV's folder) and any label columns.
+    output : path-like
+        The ``.npz`` file to write (atomically).
+    **embedder_params
+        Parameters of :class:`~skblind.embedding.FaceEmbedder`.
+
+    Returns
+    -------
+    ndarray
+        The embeddings.
+    """
+    from .embedding import FaceEmbedder
+
+    table = _list_inputs(source)
+    X = FaceEmbedder(**embedder_params).fit_transform(table["path"].tolist())
+    labels = {f"label_{c}": table[c].to_numpy() for c in table.columns if c != "path"}
+    with atomic_path(output) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, X=X, path=table["path"].to_numpy(dtype=str), **labels)
+    return X
+
+
+def read_embeddings(path, labels=None):
+    """Read an ``embed`` output, with its labels and those of an optional CSV.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.npz`` file written by ``skblind embed``.
+    labels : path-like, default=None
+        A CSV with a ``path`` column and label columns, joined on ``path``.
+
+    Returns
+    -------
+    X : ndarray
+    table : pandas.DataFrame
+        ``path`` and the label columns, one row per embedding.
+    """
+    try:
+        data = np.load(path, allow_pickle=True)
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"{path}: not an embeddings file written by skblind embed ({exc})"
+        ) from None
+    if "X" not in data or "path" not in data:
+        raise ValueError(f"{path}: not an embeddings file written by skblind embed")
+    table = pd.DataFrame({"path": data["path"]})
+    for key in data.files:
+        if key.startswith("label_"):
+            table[key[len("label_") :]] = data[key]
+    if labels is not None:
+        extra = _read_csv(labels)
+        if "path" not in extra.columns:
+            raise ValueError(f"{labels}: no 'path' column (columns: {list(extra.columns)})")
+        extra["path"] = [
+            str(p if Path(p).is_absolute() else Path(labels).parent / p) for p in extra["path"]
+        ]
+        missing = sorted(set(table["path"]) - set(extra["path"]))
+        if missing:
+            raise ValueError(
+                f"{labels}: no row for {len(missing)} embedded images, e.g. {missing[0]!r}"
+            )
+        table = table.drop(columns=[c for c in extra.columns if c in table and c != "path"])
+        table = table.merge(extra, on="path", how="left", validate="one_to_one")
+    return data["X"], table
+
+
+def _column(table, name, source):
+    if name not in table.columns:
+        raise ValueError(
+            f"{source}: no label column {name!r} (columns: "
+            f"{[c for c in table.columns if c != 'path']})"
+        )
+    return table[name].to_numpy()
+
+
+def fit_suppressor(
+    embeddings, output, *, y, sensitive, method="sensitivenets", labels=None, **params
+):
+    """Fit a suppressor on saved embeddings and save it with joblib.
+
+    Parameters
+    ----------
+    embeddings : path-like
+        An ``embed`` output.
+    output : path-like
+        The ``.joblib`` file to write (atomically).
+    y, sensitive : str
+        Label columns: what to keep (identities) and what to remove.
+    method : {"sensitivenets", "lntl"}, default="sensitivenets"
+        The suppressor.
+    labels : path-like, default=None
+        Extra labels CSV (see :func:`read_embeddings`).
+    **params
+        Parameters of the suppressor.
+
+    Returns
+    -------
+    The fitted suppressor.
+    """
+    from .suppression import LNTLSuppressor, SensitiveNetsSuppressor
+
+    classes = {"sensitivenets": SensitiveNetsSuppressor, "lntl": LNTLSuppressor}
+    X, table = read_embeddings(embeddings, labels)
+    source = labels or embeddings
+    model = classes[method](**params).fit(
+        X, _column(table, y, source), sensitive_features=_column(table, sensitive, source)
+    )
+    with atomic_path(output) as tmp:
+        joblib.dump(model, tmp)
+    return model
+
+
+def audit_embeddings(
+    embeddings, output, *, sensitive, groups=None, keep=(), model=None, labels=None, folds=5
+):
+    """Leakage (and verification, with ``groups``) of raw and blinded embeddings.
+
+    Parameters
+    ----------
+    embeddings : path-like
+        An ``embed`` output.
+    output : path-like
+        Folder for ``leakage.csv``, ``verification.csv`` and ``audit.json``.
+    sensitive : str
+        The label column the probes try to read.
+    groups : str, default=None
+        The identity column: subject-disjoint folds and verification.
+    keep : sequence of str
+        Further label columns to probe (attributes that should survive).
+    model : path-like, default=None
+        A suppressor saved by ``fit``; its ``transform`` is audited beside the raw X as
+        a fixed representation, so audit it on images it was not trained on.
+    labels : path-like, default=None
+        Extra labels CSV.
+    folds : int, default=5
+        Number of (subject-disjoint, with ``groups``) folds.
+
+    Returns
+    -------
+    leakage, verification : pandas.DataFrame
+    """
+    from .evaluation import audit_report
+
+    X, table = read_embeddings(embeddings, labels)
+    source = labels or embeddings
+    attributes = {sensitive: _column(table, sensitive, source)}
+    attributes.update({name: _column(table, name, source) for name in keep})
+    subject = None if groups is None else _column(table, groups, source)
+    representations = {"raw": None}
+    if model is not None:
+        representations[Path(model).stem] = joblib.load(model).transform(X)
+    leakage, verification = audit_report(
+        X,
+        attributes,
+        groups=subject,
+        y=subject,
+        representations=representations,
+        n_splits=folds,
+    )
+    output = Path(output)
+    with atomic_path(output / "leakage.csv") as tmp:
+        leakage.to_csv(tmp, index=False)
+    with atomic_path(output / "verification.csv") as tmp:
+        verification.to_csv(tmp, index=False)
+    with atomic_path(output / "audit.json") as tmp:
+        tmp.write_text(
+            json.dumps(
+                {
+                    "leakage": json.loads(leakage.to_json(orient="records")),
+                    "verification": json.loads(verification.to_json(orient="records")),
+                },
+                indent=2,
+            )
+        )
+    return leakage, verification
