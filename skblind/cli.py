@@ -74,8 +74,11 @@ def _demo(args):
         "equality_of_opportunity_std",
     ]
     print(tables["table_2_fairness"][columns].to_string(index=False, float_format=_fmt))
+    print("\nSensitiveNets over lambda (one subject split): held-out leakage and verification")
+    print(tables["lambda_sweep"].to_string(index=False, float_format=_fmt))
     print(
-        f"\nWrote the tables (CSV, JSON), tsne_smiling.png and tpr_by_smiling.png to "
+        f"\nWrote the tables (CSV, JSON) and figures (tsne_smiling, tpr_by_smiling, "
+        f"tradeoff_lambda PNG) to "
         f"{args.output}/ in {tables['seconds']:.0f} s"
     )
     return 0
