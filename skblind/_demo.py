@@ -25,7 +25,7 @@ from .evaluation import (
     plot_tsne,
     verification_report,
 )
-from .suppression import LNTLSuppressor, SensitiveNetsSuppressor
+from .suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
 
 __all__ = ["run_demo"]
 
@@ -33,6 +33,8 @@ __all__ = ["run_demo"]
 def _suppressors(max_epochs, random_state):
     common = dict(max_epochs=max_epochs, progress=False, random_state=random_state)
     return {
+        "LEACE": LEACEEraser(),
+        "INLP": INLPEraser(),
         "SensitiveNets": SensitiveNetsSuppressor(**common),
         "LNTL": LNTLSuppressor(**common),
     }

@@ -29,7 +29,7 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     assert verification.layer.tolist() == ["embedding", "pooled"]
     assert (verification.roc_auc >= 0.99).all()
     leakage = pd.read_csv(tmp_path / "table_1_leakage.csv")
-    assert set(leakage.representation) == {"raw", "SensitiveNets", "LNTL"}
+    assert set(leakage.representation) == {"raw", "LEACE", "INLP", "SensitiveNets", "LNTL"}
     assert set(leakage.attribute) == {"smiling", "glasses"}
     assert set(leakage.probe) == {"MLP", "SVM", "RF", "LR", "adaptive"}
     fairness = pd.read_csv(tmp_path / "table_2_fairness.csv")

@@ -16,7 +16,7 @@ from sklearn.utils import estimator_checks as checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skblind.embedding import FaceEmbedder
-from skblind.suppression import LNTLSuppressor, SensitiveNetsSuppressor
+from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
 
 API_CHECKS = [
     checks.check_estimator_cloneable,
@@ -76,7 +76,24 @@ KWARGS_FAILURE = {
         "pass-through) for a parameter literally named 'kwargs'; set_params rejects that name"
     ),
 }
-SUPPRESSOR_FAILURES = {SensitiveNetsForChecks: KWARGS_FAILURE, LNTLForChecks: KWARGS_FAILURE}
+
+
+class LEACEForChecks(LEACEEraser):
+    def fit(self, X, y=None, *, sensitive_features=None):
+        return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+
+class INLPForChecks(INLPEraser):
+    def fit(self, X, y=None, *, sensitive_features=None):
+        return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+
+SUPPRESSOR_FAILURES = {
+    SensitiveNetsForChecks: KWARGS_FAILURE,
+    LNTLForChecks: KWARGS_FAILURE,
+    LEACEForChecks: {},
+    INLPForChecks: {},
+}
 
 SMALL = dict(max_epochs=2, batch_size=16, progress=False, random_state=0)
 
@@ -85,6 +102,8 @@ SMALL = dict(max_epochs=2, batch_size=16, progress=False, random_state=0)
     [
         SensitiveNetsForChecks(**SMALL),
         LNTLForChecks(**SMALL),
+        LEACEForChecks(),
+        INLPForChecks(),
     ],
     expected_failed_checks=lambda estimator: SUPPRESSOR_FAILURES[type(estimator)],
 )
