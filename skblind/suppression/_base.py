@@ -14,8 +14,8 @@ from skorch.callbacks import Callback, PassthroughScoring
 from tqdm.auto import tqdm
 
 from .._device import resolve_device
-from ._erasure import fit_linear_eraser
 from ._labels import encode_with_missing
+from ._linear import LEACEEraser
 
 __all__ = ["BaseSuppressor"]
 
@@ -168,7 +168,7 @@ class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            self.net_ = self._net_class(
+            params = dict(
                 optimizer=self.optimizer,
                 lr=self.lr,
                 max_epochs=self.max_epochs,
@@ -185,16 +185,17 @@ class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 suppression=self.suppression,
                 preserve=self.preserve,
                 **self._net_params(X.shape[1], y_codes),
-                **self._net_kwargs(),
             )
+            # The user's module__*/optimizer__*/... parameters win over these defaults.
+            self.net_ = self._net_class(**{**params, **self._net_kwargs()})
             self.net_.set_params(adversary__n_features=self._phi_dim())
             self.net_.fit(X.astype(np.float32), np.stack([y_codes, s_codes], axis=1))
         self.n_features_out_ = self._phi_dim()
         self.eraser_ = None
         if self.erase_linear:
             known = s_codes >= 0
-            self.eraser_ = fit_linear_eraser(
-                self._phi(X[known]), s_codes[known], len(self.sensitive_classes_)
+            self.eraser_ = LEACEEraser().fit(
+                self._phi(X[known]).numpy(), sensitive_features=s_codes[known]
             )
         return self
 
@@ -232,10 +233,10 @@ class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
-        phi = self._phi(X)
+        phi = self._phi(X).numpy()
         if self.eraser_ is not None:
-            phi = self.eraser_(phi)
-        return phi.numpy().astype(np.float32)
+            phi = self.eraser_.transform(phi)
+        return phi.astype(np.float32)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

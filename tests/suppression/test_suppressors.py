@@ -172,3 +172,10 @@ def test_device_auto_uses_cpu_without_cuda(small):
         pytest.skip("checks the CPU-only machine")
     fitted = LNTLSuppressor(**FAST).fit(small.X, small.subject, sensitive_features=small.sensitive)
     assert fitted.net_.device == "cpu"
+
+
+def test_user_net_parameters_override_the_defaults(small):
+    fitted = SensitiveNetsSuppressor(iterator_train__shuffle=False, **FAST).fit(
+        small.X, small.subject, sensitive_features=small.sensitive
+    )
+    assert fitted.net_.iterator_train__shuffle is False
