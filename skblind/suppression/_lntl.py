@@ -34,7 +34,7 @@ class LNTLSuppressor(BaseSuppressor):
     and the cross-entropy of a confident correct prediction have vanishing gradients), so
     the encoder stops receiving a signal; measured on ``make_blinding_problem``
     (strength 2, 200 training and 100 unseen subjects) the paper's recipe leaves SVM
-    0.96, RF 0.90, MLP 0.97 (raw 0.98, 0.91, 0.98), the default SVM 0.49, RF 0.48,
+    0.96, RF 0.90, MLP 0.97 (raw 0.98, 0.91, 0.98), the default SVM 0.49, RF 0.47,
     MLP 0.53 at verification AUC 0.996 (raw 0.987).
 
     Parameters
