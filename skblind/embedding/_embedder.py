@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
 
 from .._device import resolve_device
+from .._persistence import VersionedPickleMixin
 from ._backbones import BACKBONES, backbone_class, load_backbone
 from ._detectors import DETECTORS, load_detector
 from ._facenet import facenet_weights_path
@@ -71,7 +72,9 @@ def _list_items(items, limit=20):
     return ", ".join(names) + more
 
 
-class FaceEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class FaceEmbedder(
+    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Embed face images with a frozen pretrained face-recognition backbone.
 
     Each image is read, its most prominent (largest) face is detected and aligned the

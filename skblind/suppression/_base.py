@@ -14,6 +14,7 @@ from skorch.callbacks import Callback, PassthroughScoring
 from tqdm.auto import tqdm
 
 from .._device import resolve_device
+from .._persistence import VersionedPickleMixin
 from ._labels import encode_with_missing
 from ._linear import LEACEEraser
 
@@ -49,7 +50,9 @@ class _EpochProgress(Callback):
         self.bar_.close()
 
 
-class BaseSuppressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BaseSuppressor(
+    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Base class of the suppressors trained through skorch.
 
     Subclasses set ``_net_class`` and implement :meth:`_net_params` (the skorch net's

@@ -9,12 +9,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
+from .._persistence import VersionedPickleMixin
 from ._labels import encode_with_missing
 
 __all__ = ["INLPEraser", "LEACEEraser"]
 
 
-class _BaseEraser(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _BaseEraser(
+    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Shared validation of the erasers: ``fit(X, y=None, *, sensitive_features)``."""
 
     def _validated(self, X, sensitive_features):
