@@ -18,7 +18,26 @@ __all__ = ["INLPEraser", "LEACEEraser"]
 class _BaseEraser(
     VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
-    """Shared validation of the erasers: ``fit(X, y=None, *, sensitive_features)``."""
+    """Base of the erasers: ``fit`` validates and hands labelled rows to ``_fit``."""
+
+    def fit(self, X, y=None, *, sensitive_features=None):
+        """Fit the eraser.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings.
+        y : ignored
+            Accepted for Pipeline compatibility.
+        sensitive_features : array-like of shape (n_samples,)
+            The attribute to erase; missing labels (None, NaN, -1) are left out.
+
+        Returns
+        -------
+        self
+        """
+        X, codes = self._validated(X, sensitive_features)
+        return self._fit(X, codes)
 
     def _validated(self, X, sensitive_features):
         self._validate_params()
@@ -96,25 +115,9 @@ class LEACEEraser(_BaseEraser):
     def __init__(self, method="leace"):
         self.method = method
 
-    def fit(self, X, y=None, *, sensitive_features=None):
-        """Fit the eraser.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Embeddings.
-        y : ignored
-            Accepted for Pipeline compatibility.
-        sensitive_features : array-like of shape (n_samples,)
-            The attribute to erase; missing labels (None, NaN, -1) are left out.
-
-        Returns
-        -------
-        self
-        """
+    def _fit(self, X, codes):
         from concept_erasure import LeaceFitter
 
-        X, codes = self._validated(X, sensitive_features)
         x = torch.as_tensor(X)
         z = torch.nn.functional.one_hot(torch.as_tensor(codes), len(self.sensitive_classes_))
         fitter = LeaceFitter(X.shape[1], z.shape[1], method=self.method, dtype=torch.float64)
@@ -166,25 +169,9 @@ class INLPEraser(_BaseEraser):
         self.classifier = classifier
         self.tol = tol
 
-    def fit(self, X, y=None, *, sensitive_features=None):
-        """Fit the eraser.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Embeddings.
-        y : ignored
-            Accepted for Pipeline compatibility.
-        sensitive_features : array-like of shape (n_samples,)
-            The attribute to erase; missing labels (None, NaN, -1) are left out.
-
-        Returns
-        -------
-        self
-        """
+    def _fit(self, X, codes):
         from sklearn.metrics import balanced_accuracy_score
 
-        X, codes = self._validated(X, sensitive_features)
         chance = 1.0 / len(self.sensitive_classes_)
         base = LogisticRegression(max_iter=2000) if self.classifier is None else self.classifier
         basis = np.zeros((0, X.shape[1]))
