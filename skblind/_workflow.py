@@ -23,20 +23,21 @@ def _list_inputs(source):
             raise ValueError(f"{source}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
         return pd.DataFrame({"path": paths})
     if source.suffix.lower() == ".csv":
-        table = _read_csv(source)
-        if "path" not in table.columns:
-            raise ValueError(f"{source}: no 'path' column (columns: {list(table.columns)})")
-        base = source.parent
-        table["path"] = [str(p if Path(p).is_absolute() else base / p) for p in table["path"]]
-        return table
+        return _read_path_csv(source)
     raise ValueError(f"{source}: give a folder of images or a CSV file with a 'path' column")
 
 
-def _read_csv(path):
+def _read_path_csv(path):
+    """Read a CSV with a ``path`` column; relative paths are taken from the CSV's folder."""
     try:
-        return pd.read_csv(path)
+        table = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot be read as CSV ({exc})") from None
+    if "path" not in table.columns:
+        raise ValueError(f"{path}: no 'path' column (columns: {list(table.columns)})")
+    base = Path(path).parent
+    table["path"] = [str(p if Path(p).is_absolute() else base / p) for p in table["path"]]
+    return table
 
 
 def embed_images(source, output, **embedder_params):
@@ -96,12 +97,7 @@ def read_embeddings(path, labels=None):
         if key.startswith("label_"):
             table[key[len("label_") :]] = data[key]
     if labels is not None:
-        extra = _read_csv(labels)
-        if "path" not in extra.columns:
-            raise ValueError(f"{labels}: no 'path' column (columns: {list(extra.columns)})")
-        extra["path"] = [
-            str(p if Path(p).is_absolute() else Path(labels).parent / p) for p in extra["path"]
-        ]
+        extra = _read_path_csv(labels)
         missing = sorted(set(table["path"]) - set(extra["path"]))
         if missing:
             raise ValueError(
