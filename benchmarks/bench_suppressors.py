@@ -77,18 +77,30 @@ def main():
     args = parser.parse_args()
     data = make_blinding_problem(n_subjects=args.n_subjects, random_state=0)
     X, y, s = data.X, data.subject.astype(np.int64), data.sensitive.astype(np.int64)
-    common = dict(max_epochs=args.epochs, batch_size=128, lam=2.0, suppression="mmd",
-                  erase_linear=False, progress=False, random_state=0, device="cpu")
-    print(f"{len(X)} samples x {X.shape[1]} features, {args.epochs} epochs, batch 128, CPU, "
-          f"torch threads {torch.get_num_threads()}; baseline: bare torch loop")
+    common = dict(
+        max_epochs=args.epochs,
+        batch_size=128,
+        lam=2.0,
+        suppression="mmd",
+        erase_linear=False,
+        progress=False,
+        random_state=0,
+        device="cpu",
+    )
+    print(
+        f"{len(X)} samples x {X.shape[1]} features, {args.epochs} epochs, batch 128, CPU, "
+        f"torch threads {torch.get_num_threads()}; baseline: bare torch loop"
+    )
     for kind, cls in (("sensitivenets", SensitiveNetsSuppressor), ("lntl", LNTLSuppressor)):
         skorch_times, bare_times = [], []
         for _ in range(args.repeats):
             skorch_times.append(timed(cls(**common).fit, X, y, sensitive_features=s))
             bare_times.append(timed(bare_loop, kind, X, y, s, args.epochs, 128, 2.0, 0))
         skorch_time, bare_time = statistics.median(skorch_times), statistics.median(bare_times)
-        print(f"{cls.__name__:26s} skorch {skorch_time:6.2f} s   bare loop {bare_time:6.2f} s   "
-              f"ratio {skorch_time / bare_time:.2f}x")
+        print(
+            f"{cls.__name__:26s} skorch {skorch_time:6.2f} s   bare loop {bare_time:6.2f} s   "
+            f"ratio {skorch_time / bare_time:.2f}x"
+        )
 
 
 if __name__ == "__main__":

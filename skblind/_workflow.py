@@ -1,10 +1,11 @@
 """The ``embed``, ``fit`` and ``audit`` commands: the workflow on users' own files."""
 
+import itertools
 import json
+import os
 from pathlib import Path
 
 import joblib
-import numpy as np
 import pandas as pd
 
 from ._io import atomic_path
@@ -14,17 +15,46 @@ __all__ = ["audit_embeddings", "embed_images", "fit_suppressor", "read_embedding
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tiff", ".webp"}
 
 
-def _list_inputs(source):
-    """Image paths and label columns from a folder (recursive) or a CSV with ``path``."""
+def _walk_images(folder):
+    """Image files under ``folder`` in a fixed order (sorted walk), one at a time."""
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                yield os.path.join(root, name)
+
+
+def _chunks_of(iterable, size):
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _resolve_paths(table, base, source):
+    if "path" not in table.columns:
+        raise ValueError(f"{source}: no 'path' column (columns: {list(table.columns)})")
+    table["path"] = [str(p if Path(p).is_absolute() else base / p) for p in table["path"]]
+    return table
+
+
+def _input_chunks(source, size):
+    """Stream ``source`` (a folder or a CSV with ``path``) as tables of ``size`` rows."""
     source = Path(source)
     if source.is_dir():
-        paths = sorted(str(p) for p in source.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not paths:
+        found = False
+        for paths in _chunks_of(_walk_images(source), size):
+            found = True
+            yield pd.DataFrame({"path": paths})
+        if not found:
             raise ValueError(f"{source}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
-        return pd.DataFrame({"path": paths})
-    if source.suffix.lower() == ".csv":
-        return _read_path_csv(source)
-    raise ValueError(f"{source}: give a folder of images or a CSV file with a 'path' column")
+    elif source.suffix.lower() == ".csv":
+        try:
+            for table in pd.read_csv(source, chunksize=size):
+                yield _resolve_paths(table, source.parent, source)
+        except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{source}: cannot be read as CSV ({exc})") from None
+    else:
+        raise ValueError(f"{source}: give a folder of images or a CSV file with a 'path' column")
 
 
 def _read_path_csv(path):
@@ -33,39 +63,48 @@ def _read_path_csv(path):
         table = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot be read as CSV ({exc})") from None
-    if "path" not in table.columns:
-        raise ValueError(f"{path}: no 'path' column (columns: {list(table.columns)})")
-    base = Path(path).parent
-    table["path"] = [str(p if Path(p).is_absolute() else base / p) for p in table["path"]]
-    return table
+    return _resolve_paths(table, Path(path).parent, path)
 
 
-def embed_images(source, output, **embedder_params):
-    """Embed the images of ``source`` and save X, paths and labels to ``output`` (.npz).
+def embed_images(source, output, *, shard_size=1024, client=None, progress=True, **params):
+    """Embed the images of ``source`` into a resumable folder of shards.
+
+    The input is streamed: memory holds one shard (``shard_size`` images) at a time,
+    not the collection. Each finished shard is written at once (atomically), so an
+    interrupted run resumes where it stopped when run again with the same arguments.
 
     Parameters
     ----------
     source : path-like
-        A folder (searched recursively) or a CSV with a ``path`` column (relative paths
-        are taken from the CSV's folder) and any label columns.
+        A folder (searched recursively, in sorted order) or a CSV with a ``path`` column
+        (relative paths are taken from the CSV's folder) and any label columns.
     output : path-like
-        The ``.npz`` file to write (atomically).
-    **embedder_params
+        The folder to write (see :func:`skblind.embedding.embed_to_shards`).
+    shard_size : int, default=1024
+        Images per shard.
+    client : distributed.Client, default=None
+        Embed the shards on this Dask cluster's workers.
+    progress : bool, default=True
+        Show a progress bar.
+    **params
         Parameters of :class:`~skblind.embedding.FaceEmbedder`.
 
     Returns
     -------
-    ndarray
-        The embeddings.
+    dict
+        The folder's manifest (``n_images``, ``n_features``, ``n_shards``, settings).
     """
-    from .embedding import FaceEmbedder
+    from .embedding import FaceEmbedder, embed_to_shards
 
-    table = _list_inputs(source)
-    X = FaceEmbedder(**embedder_params).fit_transform(table["path"].tolist())
-    labels = {f"label_{c}": table[c].to_numpy() for c in table.columns if c != "path"}
-    with atomic_path(output) as tmp, open(tmp, "wb") as handle:
-        np.savez(handle, X=X, path=table["path"].to_numpy(dtype=str), **labels)
-    return X
+    if shard_size < 1:
+        raise ValueError(f"shard_size={shard_size!r} must be at least 1")
+    return embed_to_shards(
+        _input_chunks(source, shard_size),
+        output,
+        FaceEmbedder(**params),
+        client=client,
+        progress=progress,
+    )
 
 
 def read_embeddings(path, labels=None):
@@ -74,7 +113,7 @@ def read_embeddings(path, labels=None):
     Parameters
     ----------
     path : path-like
-        The ``.npz`` file written by ``skblind embed``.
+        The folder written by ``skblind embed``.
     labels : path-like, default=None
         A CSV with a ``path`` column and label columns, joined on ``path``.
 
@@ -84,18 +123,9 @@ def read_embeddings(path, labels=None):
     table : pandas.DataFrame
         ``path`` and the label columns, one row per embedding.
     """
-    try:
-        data = np.load(path, allow_pickle=True)
-    except (OSError, ValueError) as exc:
-        raise ValueError(
-            f"{path}: not an embeddings file written by skblind embed ({exc})"
-        ) from None
-    if "X" not in data or "path" not in data:
-        raise ValueError(f"{path}: not an embeddings file written by skblind embed")
-    table = pd.DataFrame({"path": data["path"]})
-    for key in data.files:
-        if key.startswith("label_"):
-            table[key[len("label_") :]] = data[key]
+    from .embedding import read_shards
+
+    X, table = read_shards(path)
     if labels is not None:
         extra = _read_path_csv(labels)
         missing = sorted(set(table["path"]) - set(extra["path"]))
@@ -105,7 +135,7 @@ def read_embeddings(path, labels=None):
             )
         table = table.drop(columns=[c for c in extra.columns if c in table and c != "path"])
         table = table.merge(extra, on="path", how="left", validate="one_to_one")
-    return data["X"], table
+    return X, table
 
 
 def _column(table, name, source):

@@ -87,16 +87,30 @@ def _demo(args):
 def _embed(args):
     from ._workflow import embed_images
 
-    X = embed_images(
-        args.input,
-        args.output,
-        backbone=args.backbone,
-        layer=args.layer,
-        on_no_face=args.on_no_face,
-        batch_size=args.batch_size,
-        progress=not args.quiet,
+    client = None
+    if args.scheduler is not None:
+        from distributed import Client
+
+        client = Client(args.scheduler)
+    try:
+        manifest = embed_images(
+            args.input,
+            args.output,
+            shard_size=args.shard_size,
+            client=client,
+            backbone=args.backbone,
+            layer=args.layer,
+            on_no_face=args.on_no_face,
+            batch_size=args.batch_size,
+            progress=not args.quiet,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    print(
+        f"Wrote {manifest['n_images']} embeddings of {manifest['n_features']} features "
+        f"({manifest['n_shards']} shards) to {args.output}"
     )
-    print(f"Wrote {X.shape[0]} embeddings of {X.shape[1]} features to {args.output}")
     return 0
 
 
@@ -194,11 +208,27 @@ def _parser():
         type=Path,
         help="a folder (searched recursively) or a CSV with a 'path' column and label columns",
     )
-    embed.add_argument("--output", type=Path, required=True, help="the .npz file to write")
+    embed.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        help="the folder of shards to write; rerun with the same arguments to resume",
+    )
     embed.add_argument("--backbone", default="sface")
     embed.add_argument("--layer", default="embedding", choices=["embedding", "pooled"])
     embed.add_argument("--on-no-face", default="raise", choices=["raise", "whole", "nan"])
     embed.add_argument("--batch-size", type=int, default=32)
+    embed.add_argument(
+        "--shard-size",
+        type=int,
+        default=1024,
+        help="images per shard: memory holds one shard at a time (default: 1024)",
+    )
+    embed.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="embed on a Dask cluster, e.g. tcp://scheduler-host:8786 (needs the dask extra)",
+    )
     embed.add_argument("--quiet", action="store_true", help="no progress bar")
     embed.set_defaults(run=_embed)
 

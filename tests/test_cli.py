@@ -59,7 +59,7 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
         }
     )
     rows.to_csv(tmp_path / "faces.csv", index=False)
-    embeddings = tmp_path / "faces.npz"
+    embeddings = tmp_path / "faces"
     assert (
         main(
             [
@@ -69,11 +69,14 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
                 str(embeddings),
                 "--layer",
                 "pooled",
+                "--shard-size",
+                "50",
                 "--quiet",
             ]
         )
         == 0
     )
+    assert len(list(embeddings.glob("shard-*.npz"))) == 3
     model = tmp_path / "model.joblib"
     assert (
         main(
@@ -126,7 +129,7 @@ def test_workflow_errors_name_the_column_and_the_row(tmp_path, orl, capsys):
     pd.DataFrame({"path": orl.paths[:3], "subject": [1, 1, 1]}).to_csv(
         tmp_path / "faces.csv", index=False
     )
-    embeddings = tmp_path / "faces.npz"
+    embeddings = tmp_path / "faces"
     assert main(["embed", str(tmp_path / "faces.csv"), "--output", str(embeddings), "--quiet"]) == 0
     assert (
         main(
@@ -169,5 +172,5 @@ def test_workflow_errors_name_the_column_and_the_row(tmp_path, orl, capsys):
     assert "no row for 1 embedded images" in capsys.readouterr().err
     assert not (tmp_path / "m.joblib").exists()
     (tmp_path / "empty").mkdir()
-    assert main(["embed", str(tmp_path / "empty"), "--output", str(embeddings)]) == 1
+    assert main(["embed", str(tmp_path / "empty"), "--output", str(tmp_path / "e")]) == 1
     assert "no image files" in capsys.readouterr().err

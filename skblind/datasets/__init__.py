@@ -1,8 +1,19 @@
-"""Data: ORL with skblind's annotations, loaders for LFW and CelebA, synthetic problems."""
+"""Data: ORL with skblind's annotations, loaders for the paper's data sets, synthetic problems."""
 
 from ._celeba import load_celeba
+from ._cfee import CFEE_EXPRESSIONS, load_cfee
+from ._diveface import DIVEFACE_GROUPS, load_diveface
 from ._lfw import load_lfw
 from ._orl import load_orl_faces
 from ._synthetic import make_blinding_problem
 
-__all__ = ["load_celeba", "load_lfw", "load_orl_faces", "make_blinding_problem"]
+__all__ = [
+    "CFEE_EXPRESSIONS",
+    "DIVEFACE_GROUPS",
+    "load_celeba",
+    "load_cfee",
+    "load_diveface",
+    "load_lfw",
+    "load_orl_faces",
+    "make_blinding_problem",
+]

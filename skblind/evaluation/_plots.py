@@ -122,7 +122,7 @@ def plot_feature_removal(
     return fig
 
 
-def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam"):
+def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam", hue=None):
     """Utility against leakage, one point per setting (e.g. a lambda sweep).
 
     Parameters
@@ -131,6 +131,9 @@ def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam"):
         One row per setting, with the columns named below.
     utility, leakage, label : str
         Column names: the utility (y axis), the leakage (x axis), the point labels.
+    hue : str, default=None
+        A column naming the method of each row: one line per method (a frontier
+        plot of several methods' sweeps). None draws one line.
 
     Returns
     -------
@@ -138,9 +141,13 @@ def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam"):
     """
     fig, axes = _figure(1, width=6)
     ax = axes[0]
-    ax.plot(table[leakage], table[utility], marker="o")
-    for _, row in table.iterrows():
-        ax.annotate(f"{label}={row[label]:g}", (row[leakage], row[utility]), fontsize=8)
+    lines = [(None, table)] if hue is None else table.groupby(hue, sort=False)
+    for name, rows in lines:
+        ax.plot(rows[leakage], rows[utility], marker="o", label=name)
+        for _, row in rows.iterrows():
+            ax.annotate(f"{label}={row[label]:g}", (row[leakage], row[utility]), fontsize=7)
+    if hue is not None:
+        ax.legend(fontsize=8)
     ax.set_xlabel(leakage)
     ax.set_ylabel(utility)
     fig.tight_layout()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from skblind.datasets import load_celeba, load_lfw
+from skblind.datasets import load_celeba, load_cfee, load_diveface, load_lfw
 
 
 def _jpg(path, seed):
@@ -112,3 +112,82 @@ def test_celeba_errors_name_the_line(celeba):
         load_celeba(celeba)
     with pytest.raises(ValueError, match="split"):
         load_celeba(celeba, split="dev")
+
+
+@pytest.fixture
+def diveface(tmp_path):
+    """The layout create_diveface.py writes, with MegaFace-style identity and file names."""
+    layout = {
+        "Group1_Male": {"10014693@N05_identity_11": 3, "100170304@N08_identity_0": 2},
+        "Group2_Female": {"100016927@N02_identity_1": 3},
+        "Group3_Female": {"10036651@N06_identity_0": 2},
+    }
+    for seed, (group, identities) in enumerate(layout.items()):
+        for identity, count in identities.items():
+            for n in range(count):
+                _jpg(tmp_path / "DiveFace" / group / identity / f"94699{n}8405_{n}.jpg", seed + n)
+    return tmp_path / "DiveFace"
+
+
+def test_diveface(diveface):
+    data = load_diveface(diveface)
+    assert len(data.paths) == 10
+    assert data.gender.tolist().count("male") == 5
+    assert sorted(set(data.ethnic_group)) == [1, 2, 3]
+    assert data.group_names[2] == "Sub-Saharan and South Indian"
+    female_asian = data.demographic == "Group1_Female"
+    assert not female_asian.any()
+    assert set(data.subject[data.ethnic_group == 3]) == {"10036651@N06_identity_0"}
+    assert all(p.endswith(".jpg") for p in data.paths)
+
+
+def test_diveface_errors_name_the_item(diveface, tmp_path):
+    with pytest.raises(FileNotFoundError, match="none of DiveFace's class folders"):
+        load_diveface(tmp_path)
+    (diveface / "Group2_Female" / "stray.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match="stray.jpg: expected an identity folder"):
+        load_diveface(diveface)
+    (diveface / "Group2_Female" / "stray.jpg").unlink()
+    (diveface / "Group3_Male" / "10014693@N05_identity_11").mkdir(parents=True)
+    with pytest.raises(ValueError, match="is also in Group1_Male"):
+        load_diveface(diveface)
+
+
+@pytest.fixture
+def cfee(tmp_path):
+    for seed, subject in enumerate(["001", "002", "003"]):
+        for code in (1, 2, 8, 22):
+            _jpg(tmp_path / "CFEE" / f"{subject}_{code}.jpg", seed * 30 + code)
+    return tmp_path / "CFEE"
+
+
+def test_cfee(cfee):
+    data = load_cfee(cfee)
+    assert len(data.paths) == 12
+    assert data.expression[data.subject == "002"].tolist() == [
+        "neutral",
+        "happy",
+        "happily surprised",
+        "awed",
+    ]
+    assert data.neutral.sum() == 3 and data.basic.sum() == 6
+    assert data.expression_code.max() == 21
+
+
+def test_cfee_custom_pattern_and_errors(cfee, tmp_path):
+    folder = tmp_path / "by_name" / "S7"
+    for name in ("neutral", "sadly angry"):
+        _jpg(folder / f"{name}.png", 1)
+    data = load_cfee(
+        tmp_path / "by_name", pattern=r"(?P<subject>S\d+)/(?P<expression>[a-z ]+)\.png"
+    )
+    assert data.expression_code.tolist() == [0, 10] and set(data.subject) == {"S7"}
+    _jpg(cfee / "notes" / "cover.jpg", 3)
+    with pytest.raises(ValueError, match="1 image files do not match .*notes/cover.jpg"):
+        load_cfee(cfee)
+    (cfee / "notes" / "cover.jpg").unlink()
+    _jpg(cfee / "004_23.jpg", 4)
+    with pytest.raises(ValueError, match="004_23.jpg: expression '23' is not one of the 22"):
+        load_cfee(cfee)
+    with pytest.raises(ValueError, match="must define the groups"):
+        load_cfee(cfee, pattern=r"(?P<subject>\d+)\.jpg")

@@ -54,6 +54,10 @@ def test_tradeoff_and_group_tpr():
     fig = plot_tradeoff(table)
     line = fig.axes[0].lines[0]
     assert list(line.get_xdata()) == [0.3, 0.05] and len(fig.axes[0].texts) == 2
+    both = pd.concat([table.assign(method="a"), table.assign(method="b", utility=[0.9, 0.8])])
+    fig = plot_tradeoff(both, hue="method")
+    assert [list(line.get_ydata()) for line in fig.axes[0].lines] == [[0.99, 0.98], [0.9, 0.8]]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
     y_true = np.array([1, 1, 1, 1, 0, 0])
     frames = {
         "raw": group_metric_frame(y_true, np.array([1, 0, 1, 1, 0, 0]), [0, 0, 1, 1, 0, 1]),
