@@ -20,6 +20,7 @@ from .evaluation import (
     equality_of_opportunity,
     group_metric_frame,
     make_biased_split,
+    plot_feature_removal,
     plot_group_tpr,
     plot_tradeoff,
     plot_tsne,
@@ -148,7 +149,8 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=60, quiet=Fa
     output : pathlib.Path
         Folder for ``table_1_*.csv``, ``table_2_*.csv``, ``verification.csv``,
         ``lambda_sweep.csv``, ``report.json``, ``tsne_smiling.png``,
-        ``tpr_by_smiling.png`` and ``tradeoff_lambda.png``.
+        ``feature_removal_smiling.png``, ``tpr_by_smiling.png`` and
+        ``tradeoff_lambda.png``.
     n_subjects : int, default=40
         Use the first ``n_subjects`` ORL subjects (fewer for a quick run).
     folds : int, default=5
@@ -198,17 +200,25 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=60, quiet=Fa
     per_seed, table_2 = _table_2(
         X, faces_kept["smiling"], faces_kept["glasses"], subjects, suppressors, seeds, log
     )
-    phi = (
-        clone(suppressors["SensitiveNets"])
+    log("Figures: t-SNE and feature removal (methods fitted on all subjects)")
+    blinded = {
+        f"{name} phi": clone(model)
         .fit(X, subjects, sensitive_features=faces_kept["smiling"])
         .transform(X)
-    )
+        for name, model in suppressors.items()
+    }
     fig = plot_tsne(
-        {"raw SFace pooled": X, "SensitiveNets phi": phi},
+        {"raw SFace pooled": X, **blinded},
         faces_kept["smiling"],
         label_names={0: "not smiling", 1: "smiling"},
     )
     _save_figure(fig, output / "tsne_smiling.png")
+    fig = plot_feature_removal(
+        {"raw": X, "SensitiveNets": blinded["SensitiveNets phi"], "LNTL": blinded["LNTL phi"]},
+        faces_kept["smiling"],
+        groups=subjects,
+    )
+    _save_figure(fig, output / "feature_removal_smiling.png")
     log("Lambda sweep of SensitiveNets (one subject split)")
     sweep = _lambda_sweep(X, faces_kept["smiling"], subjects, max_epochs)
     fig = plot_tradeoff(sweep)

@@ -44,20 +44,7 @@ def _demo(args):
     leakage = tables["table_1_leakage"]
     print("\nTable I: balanced accuracy of probes on held-out subjects (pooled SFace features;")
     print("smiling is removed, glasses should survive); Diff = (raw - after) / (raw - chance)")
-    wide = leakage.pivot_table(
-        index=["attribute", "probe"],
-        columns="representation",
-        values="balanced_accuracy",
-        sort=False,
-    )
-    diff = (
-        leakage.pivot_table(
-            index=["attribute", "probe"], columns="representation", values="diff", sort=False
-        )
-        .drop(columns="raw", errors="ignore")
-        .add_prefix("Diff ")
-    )
-    print(wide.join(diff).to_string(float_format=_fmt))
+    _print_table_1(leakage)
     print("\nVerification on held-out subjects (mean over folds)")
     print(tables["table_1_verification"].to_string(index=False, float_format=_fmt))
     print("\nTable II: glasses classifier trained on a smiling-biased (70/30) or unbiased split;")
@@ -77,10 +64,63 @@ def _demo(args):
     print("\nSensitiveNets over lambda (one subject split): held-out leakage and verification")
     print(tables["lambda_sweep"].to_string(index=False, float_format=_fmt))
     print(
-        f"\nWrote the tables (CSV, JSON) and figures (tsne_smiling, tpr_by_smiling, "
-        f"tradeoff_lambda PNG) to "
+        f"\nWrote the tables (CSV, JSON) and figures (tsne_smiling, feature_removal_smiling, "
+        f"tpr_by_smiling, tradeoff_lambda PNG) to "
         f"{args.output}/ in {tables['seconds']:.0f} s"
     )
+    return 0
+
+
+def _print_table_1(leakage):
+    wide = leakage.pivot_table(
+        index=["attribute", "probe"],
+        columns="representation",
+        values="balanced_accuracy",
+        sort=False,
+    )
+    diff = (
+        leakage.pivot_table(
+            index=["attribute", "probe"], columns="representation", values="diff", sort=False
+        )
+        .drop(columns="raw", errors="ignore")
+        .add_prefix("Diff ")
+    )
+    print(wide.join(diff).to_string(float_format=_fmt))
+
+
+def _reproduce(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ._reproduce import run_reproduce
+
+    _prepare_output(args.output)
+    tables = run_reproduce(
+        args.output,
+        cfee=args.cfee,
+        diveface=args.diveface,
+        lfw=args.lfw,
+        celeba=args.celeba,
+        backbone=args.backbone,
+        layer=args.layer,
+        max_images=args.max_images,
+        celeba_target=args.celeba_target,
+        folds=args.folds,
+        seeds=args.seeds,
+        max_epochs=args.max_epochs,
+        quiet=args.quiet,
+    )
+    print("\nParts of the protocol")
+    print(tables["parts"].to_string(index=False))
+    if "table_1_leakage" in tables:
+        print("\nTable I: balanced accuracy of probes on held-out subjects; Diff in percent")
+        _print_table_1(tables["table_1_leakage"])
+        print("\nVerification (held-out CFEE / DiveFace subjects; LFW view 2, 10 folds)")
+        print(tables["table_1_verification"].to_string(index=False, float_format=_fmt))
+    if "table_2_fairness" in tables:
+        print(f"\nTable II: {args.celeba_target} classifier, TPR by smiling group")
+        print(tables["table_2_fairness"].to_string(index=False, float_format=_fmt))
+    print(f"\nWrote the tables and figures to {args.output}/ in {tables['seconds']:.0f} s")
     return 0
 
 
@@ -201,6 +241,30 @@ def _parser():
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(run=_demo)
+
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="the paper's protocol (Tables I-II, Figs. 3-5) on CFEE, DiveFace, LFW, CelebA",
+    )
+    for name, what in [
+        ("cfee", "CFEE root (expressions: Table I, Figs. 3-5)"),
+        ("diveface", "DiveFace root (identities to learn from; gender and ethnic probes)"),
+        ("lfw", "LFW root with lfw/ and pairs.txt (verification, view 2)"),
+        ("celeba", "CelebA root (Table II)"),
+    ]:
+        reproduce.add_argument(f"--{name}", type=Path, metavar="DIR", help=what)
+    reproduce.add_argument("--output", type=Path, default=Path("skblind-reproduce"))
+    reproduce.add_argument("--backbone", default="sface")
+    reproduce.add_argument("--layer", default="pooled", choices=["embedding", "pooled"])
+    reproduce.add_argument(
+        "--max-images", type=int, help="at most N images per data set (whole subjects)"
+    )
+    reproduce.add_argument("--celeba-target", default="Eyeglasses")
+    reproduce.add_argument("--folds", type=int, default=5)
+    reproduce.add_argument("--seeds", type=int, default=3)
+    reproduce.add_argument("--max-epochs", type=int, default=60)
+    reproduce.add_argument("--quiet", action="store_true", help="no progress bars")
+    reproduce.set_defaults(run=_reproduce)
 
     embed = commands.add_parser("embed", help="embed a folder of images or a CSV of paths")
     embed.add_argument(

@@ -60,11 +60,11 @@ def load_celeba(root, *, split=None):
     Returns
     -------
     sklearn.utils.Bunch
-        paths : list of str.
-        subject : ndarray of int, the identity of each image.
-        partition : ndarray of str, ``"train"``, ``"valid"`` or ``"test"``.
-        attributes : pandas.DataFrame, the 40 binary attributes (1 = present), e.g.
-            ``Smiling``, ``Eyeglasses``, ``Male``.
+        - ``paths``: list of str.
+        - ``subject``: ndarray of int, the identity of each image.
+        - ``partition``: ndarray of str, ``"train"``, ``"valid"`` or ``"test"``.
+        - ``attributes``: pandas.DataFrame, the 40 binary attributes (1 = present), e.g.
+          ``Smiling``, ``Eyeglasses``, ``Male``.
 
     Raises
     ------

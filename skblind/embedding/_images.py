@@ -76,6 +76,12 @@ def _read_file(path, where):
         with Image.open(path) as image:
             image.load()
             return _pil_to_rgb(image, where)
+    except Image.DecompressionBombError:
+        raise ValueError(
+            f"{where}: more than twice PIL's Image.MAX_IMAGE_PIXELS "
+            f"({Image.MAX_IMAGE_PIXELS}) pixels, refused as a possible decompression bomb; "
+            "raise PIL.Image.MAX_IMAGE_PIXELS if the file is trusted"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"{where}: cannot be read as an image ({exc})") from None
 

@@ -146,7 +146,8 @@ def audit_report(
     produced — a fixed array, or a transformer fitted on the training fold with
     ``fit(X, y, sensitive_features=remove)`` — and each probe is trained on the training
     fold of it and predicts each attribute on the held-out fold. When ``y`` holds
-    identities, verification is measured on the held-out fold too.
+    identities, verification is measured on the held-out fold too (its accuracy over 10
+    folds of the fold's pairs, fewer when the fold has fewer than 10 genuine pairs).
 
     Parameters
     ----------
@@ -183,8 +184,13 @@ def audit_report(
     -------
     leakage : pandas.DataFrame
         One row per representation, attribute and probe: ``balanced_accuracy`` and
-        ``accuracy`` (of predictions pooled over folds), their fold standard
-        deviations, ``chance`` (1 / number of classes) and ``diff`` (Eq. 4.1, percent).
+        ``accuracy`` (means over the held-out folds) and their fold standard
+        deviations, ``balanced_accuracy_pooled`` (of the predictions of every fold
+        pooled), ``chance`` (1 / number of classes) and ``diff`` (Eq. 4.1, percent).
+        The fold mean is the headline because pooling is biased below chance for a probe
+        that learns nothing: one predicting each training fold's majority class scores
+        exactly chance on every fold, but with subject-disjoint folds the training
+        majority is the held-out minority, and the pooled score falls below chance.
     verification : pandas.DataFrame
         One row per representation (empty without ``y``): held-out ``roc_auc`` and
         LFW-style ``accuracy`` (means over folds) and their fold standard deviations.
@@ -225,7 +231,9 @@ def audit_report(
                     )
                 )
             if y is not None:
-                report = verification_report(Z_test, np.asarray(y)[test])
+                report = verification_report(
+                    Z_test, y_test := np.asarray(y)[test], n_folds=_verification_folds(y_test)
+                )
                 fold_verification.append((report["roc_auc"], report["accuracy"]))
         for (attribute, name), predicted in predictions.items():
             target = attributes[attribute]
@@ -235,10 +243,11 @@ def audit_report(
                     "representation": rep_name,
                     "attribute": attribute,
                     "probe": name,
-                    "balanced_accuracy": balanced_accuracy_score(target, predicted),
+                    "balanced_accuracy": folds[:, 0].mean(),
                     "balanced_accuracy_std": folds[:, 0].std(),
-                    "accuracy": accuracy_score(target, predicted),
+                    "accuracy": folds[:, 1].mean(),
                     "accuracy_std": folds[:, 1].std(),
+                    "balanced_accuracy_pooled": balanced_accuracy_score(target, predicted),
                     "chance": 1.0 / len(np.unique(target)),
                 }
             )
@@ -262,6 +271,13 @@ def audit_report(
             if before - row.chance >= min_gap:
                 leakage.loc[index, "diff"] = diff_score(before, row.balanced_accuracy, row.chance)
     return leakage, pd.DataFrame(verification_rows)
+
+
+def _verification_folds(subjects, most=10):
+    """Folds of the pair-level accuracy: at most one genuine pair per fold."""
+    _, counts = np.unique(subjects, return_counts=True)
+    n_genuine = int(np.sum(counts * (counts - 1) // 2))
+    return max(2, min(most, n_genuine))
 
 
 def _fit_probe(probes, name, Z, target, groups, train):

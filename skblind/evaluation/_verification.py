@@ -130,6 +130,12 @@ def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
     similarity, same = pair_similarities(X, subjects, pairs)
     if same.all() or not same.any():
         raise ValueError("verification needs both same-identity and different-identity pairs")
+    if min(same.sum(), (~same).sum(), len(same) // 2) < n_folds:
+        raise ValueError(
+            f"{n_folds}-fold verification needs at least {n_folds} genuine and {n_folds} "
+            f"impostor pairs; got {same.sum()} genuine and {(~same).sum()} impostor pairs "
+            "(pass fewer n_folds, or more images per subject)"
+        )
     if pairs is None:
         folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
         test_folds = [test for _, test in folds.split(similarity, same)]

@@ -120,3 +120,27 @@ def test_audit_report_probes_several_attributes_and_verification(problem):
         "accuracy",
         "accuracy_std",
     ]
+
+
+def test_a_probe_that_learns_nothing_scores_chance_not_below():
+    """Pooled predictions put a majority-class probe below chance; the fold mean does not."""
+    from sklearn.dummy import DummyClassifier
+
+    from skblind.evaluation import audit_report
+
+    rng = np.random.default_rng(0)
+    subjects = np.repeat(np.arange(20), 10)
+    # the attribute follows identity: 8 subjects always 1, 8 always 0, 4 mixed
+    sensitive = np.concatenate([np.ones(80), np.zeros(80), rng.integers(0, 2, 40)]).astype(int)
+    X = rng.normal(size=(200, 6))
+    leakage, _ = audit_report(
+        X,
+        sensitive,
+        groups=subjects,
+        probes={"majority": DummyClassifier(strategy="most_frequent")},
+        adaptive=False,
+        n_splits=5,
+    )
+    row = leakage.iloc[0]
+    assert row.balanced_accuracy == pytest.approx(0.5)
+    assert row.balanced_accuracy_pooled < 0.45

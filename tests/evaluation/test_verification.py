@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skblind.evaluation import pair_similarities, verification_roc_auc
+from skblind.evaluation import pair_similarities, verification_report, verification_roc_auc
 
 
 def test_pairs_by_hand():
@@ -65,3 +65,10 @@ def test_read_lfw_pairs(tmp_path):
     path.write_text("300\nAbel_Pacheco\t1\n")
     with pytest.raises(ValueError, match="line 2"):
         read_lfw_pairs(path)
+
+
+def test_too_few_pairs_for_the_folds_is_an_error_not_a_crash():
+    X = np.random.default_rng(0).normal(size=(6, 4))
+    with pytest.raises(ValueError, match="needs at least 10 genuine .* got 3 genuine"):
+        verification_report(X, [0, 0, 1, 1, 2, 2])
+    assert verification_report(X, [0, 0, 1, 1, 2, 2], n_folds=3)["n_genuine"] == 3

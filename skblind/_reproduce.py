@@ -1,0 +1,299 @@
+"""The ``skblind reproduce`` job: the ICPR 2020 protocol on the data sets a user has.
+
+- Table I: expression leakage on CFEE (subject-disjoint folds; the suppressors learn
+  identity from DiveFace beside CFEE when DiveFace is given, as the paper's S_P and S_E),
+  LFW view 2 verification, and gender / ethnic group on held-out DiveFace identities.
+- Table II: a CelebA classifier of one attribute trained on a split biased by smiling,
+  and on an unbiased one: TPR by smiling group, gap, equality of opportunity.
+- Figures 3-5: t-SNE of CFEE by expression before and after, probe accuracy as
+  features are removed at random.
+
+Each part runs with the data sets it needs and says which parts were skipped and why.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils import Bunch
+
+from ._demo import _save_figure, _suppressors, _table_2, _write_tables
+from .datasets import load_celeba, load_cfee, load_diveface, load_lfw
+from .embedding import FaceEmbedder, embed_to_shards, read_shards
+from .evaluation import audit_report, plot_feature_removal, plot_tsne, verification_report
+
+__all__ = ["run_reproduce"]
+
+
+class _WithIdentitySource(BaseEstimator, TransformerMixin):
+    """Fit a suppressor on the fold's rows plus identity-only rows from another data set.
+
+    The extra rows carry identities but no sensitive label (missing: None), so they
+    train only the utility side: the paper's S_P (DiveFace) beside S_E (CFEE).
+    """
+
+    def __init__(self, estimator, X_extra, y_extra):
+        self.estimator = estimator
+        self.X_extra = X_extra
+        self.y_extra = y_extra
+
+    def fit(self, X, y, sensitive_features):
+        X_all = np.vstack([X, self.X_extra])
+        y_all = np.concatenate([np.asarray(y, dtype=object), self.y_extra.astype(object)])
+        s_all = np.concatenate(
+            [np.asarray(sensitive_features, dtype=object), np.full(len(self.X_extra), None)]
+        )
+        self.estimator_ = clone(self.estimator).fit(X_all, y_all, sensitive_features=s_all)
+        return self
+
+    def transform(self, X):
+        return self.estimator_.transform(X)
+
+
+def _subsample(subjects, max_images, rng):
+    """Rows of whole subjects, in random order, until ``max_images`` rows."""
+    if max_images is None or len(subjects) <= max_images:
+        return np.arange(len(subjects))
+    chosen, total = [], 0
+    unique, counts = np.unique(subjects, return_counts=True)
+    for index in rng.permutation(len(unique)):
+        if total + counts[index] > max_images and chosen:
+            continue
+        chosen.append(unique[index])
+        total += counts[index]
+    return np.flatnonzero(np.isin(subjects, chosen))
+
+
+class _Embeddings:
+    """Embed each data set once into ``output/embeddings/<name>`` (resumable shards)."""
+
+    def __init__(self, output, backbone, layer, quiet, log):
+        self.folder = Path(output) / "embeddings"
+        self.embedder = FaceEmbedder(backbone=backbone, layer=layer, on_no_face="nan")
+        self.quiet, self.log = quiet, log
+
+    def __call__(self, name, paths):
+        paths = [str(p) for p in paths]
+        chunks = (
+            pd.DataFrame({"path": paths[start : start + 1024]})
+            for start in range(0, len(paths), 1024)
+        )
+        embed_to_shards(chunks, self.folder / name, self.embedder, progress=not self.quiet)
+        X, table = read_shards(self.folder / name)
+        if table["path"].tolist() != paths:
+            raise ValueError(f"{self.folder / name}: holds other images; delete it to re-embed")
+        found = ~np.isnan(X).any(axis=1)
+        if not found.all():
+            self.log(f"  {name}: no face found in {np.sum(~found)} of {len(X)} images (dropped)")
+        return X, found
+
+
+def _table_1(cfee, diveface, lfw, suppressors, folds, log):
+    """Expression leakage (CFEE), verification (LFW), demographic probes (DiveFace)."""
+    X, expression, subject = cfee
+    representations = dict(suppressors)
+    identity = np.array([f"cfee:{s}" for s in subject], dtype=object)
+    dive_train = dive_test = None
+    if diveface is not None:
+        X_dive, data = diveface
+        rng = np.random.default_rng(0)
+        train_subjects = []  # half of the identities of each demographic class
+        for demographic in np.unique(data.demographic):
+            unique = rng.permutation(np.unique(data.subject[data.demographic == demographic]))
+            train_subjects += list(unique[: len(unique) // 2])
+        dive_train = np.isin(data.subject, train_subjects)
+        dive_test = ~dive_train
+        y_extra = np.array([f"diveface:{s}" for s in data.subject[dive_train]], dtype=object)
+        representations = {
+            name: _WithIdentitySource(model, X_dive[dive_train], y_extra)
+            for name, model in suppressors.items()
+        }
+    log(f"Table I: expression probes on CFEE ({len(X)} images), subject-disjoint folds")
+    leakage, cfee_verification = audit_report(
+        X,
+        {"expression": expression},
+        groups=subject,
+        y=identity,
+        representations={"raw": None, **representations},
+        n_splits=folds,
+    )
+    leakage.insert(0, "dataset", "CFEE")
+    cfee_verification.insert(0, "dataset", "CFEE")
+    final = {
+        name: clone(model).fit(X, identity, sensitive_features=expression)
+        for name, model in representations.items()
+    }
+    verification = [cfee_verification]
+    if lfw is not None:
+        X_lfw, data, pairs = lfw
+        log(f"Table I: LFW view 2 verification ({len(pairs)} pairs, 10 folds)")
+        rows = []
+        for name, model in {"raw": None, **final}.items():
+            Z = X_lfw if model is None else model.transform(X_lfw)
+            report = verification_report(Z, data.subject, pairs=pairs, n_folds=10)
+            rows.append({"dataset": "LFW", "representation": name, **report})
+        verification.append(pd.DataFrame(rows))
+    if diveface is not None:
+        X_dive, data = diveface
+        log("Table I: gender and ethnic group probes on held-out DiveFace identities")
+        fixed = {name: model.transform(X_dive[dive_test]) for name, model in final.items()}
+        dive_leakage, dive_verification = audit_report(
+            X_dive[dive_test],
+            {"gender": data.gender[dive_test], "ethnic_group": data.ethnic_group[dive_test]},
+            groups=data.subject[dive_test],
+            y=data.subject[dive_test],
+            representations={"raw": None, **fixed},
+            adaptive=False,
+            n_splits=folds,
+        )
+        leakage = pd.concat([leakage, dive_leakage.assign(dataset="DiveFace")])
+        verification.append(dive_verification.assign(dataset="DiveFace"))
+    return leakage, pd.concat(verification, ignore_index=True), final
+
+
+def run_reproduce(
+    output,
+    *,
+    cfee=None,
+    diveface=None,
+    lfw=None,
+    celeba=None,
+    backbone="sface",
+    layer="pooled",
+    max_images=None,
+    celeba_target="Eyeglasses",
+    folds=5,
+    seeds=3,
+    max_epochs=60,
+    quiet=False,
+):
+    """Run the paper's protocol on the data sets given and write tables and figures.
+
+    Parameters
+    ----------
+    output : pathlib.Path
+        Folder for ``parts.csv``, ``table_1_leakage.csv``, ``table_1_verification.csv``,
+        ``table_2_fairness.csv``, ``table_2_per_seed.csv``, ``report.json``, the figures
+        and ``embeddings/`` (resumable: a rerun does not embed again).
+    cfee, diveface, lfw, celeba : path-like or None
+        Roots of the data sets, as read by :func:`~skblind.datasets.load_cfee`,
+        :func:`~skblind.datasets.load_diveface`, :func:`~skblind.datasets.load_lfw`
+        (view 2) and :func:`~skblind.datasets.load_celeba`.
+    backbone, layer : str
+        The :class:`~skblind.embedding.FaceEmbedder` settings.
+    max_images : int, default=None
+        Keep at most this many images of each data set (whole subjects, seeded
+        choice); None keeps all. LFW's pairs are kept whole.
+    celeba_target : str, default="Eyeglasses"
+        The CelebA attribute the Table II classifier predicts (smiling is the bias).
+    folds : int, default=5
+        Subject-disjoint folds of Table I.
+    seeds : int, default=3
+        Repetitions of Table II.
+    max_epochs : int, default=60
+        Training epochs of the suppressors.
+    quiet : bool, default=False
+        No progress output.
+
+    Returns
+    -------
+    dict
+        The tables, by name, with ``parts`` saying what ran and what was skipped.
+    """
+    start = time.perf_counter()
+
+    def log(message):
+        if not quiet:
+            print(message, flush=True)
+
+    if not any(root is not None for root in (cfee, diveface, lfw, celeba)):
+        raise ValueError("give at least one data set (--cfee, --diveface, --lfw, --celeba)")
+    rng = np.random.default_rng(0)
+    embed = _Embeddings(output, backbone, layer, quiet, log)
+    suppressors = _suppressors(max_epochs, random_state=0)
+    parts, tables = [], {}
+
+    def part(name, needs, missing):
+        reason = f"needs {', '.join('--' + m for m in missing)}" if missing else ""
+        parts.append({"part": name, "needs": needs, "ran": not missing, "reason": reason})
+        if missing:
+            log(f"Skipped {name}: {reason}")
+        return not missing
+
+    loaded = {}
+    if cfee is not None:
+        data = load_cfee(cfee)
+        rows = _subsample(data.subject, max_images, rng)
+        rows = rows[data.basic[rows]]  # the paper's seven classes: neutral and basic six
+        X, found = embed("cfee", data.paths[rows])
+        rows = rows[found]
+        loaded["cfee"] = (X[found], data.expression[rows], data.subject[rows])
+    if diveface is not None:
+        data = load_diveface(diveface)
+        rows = _subsample(data.subject, max_images, rng)
+        X, found = embed("diveface", data.paths[rows])
+        keep = rows[found]
+        loaded["diveface"] = (
+            X[found],
+            Bunch(
+                **{k: data[k][keep] for k in ("subject", "gender", "ethnic_group", "demographic")}
+            ),
+        )
+    if lfw is not None:
+        data = load_lfw(lfw, view="view2")
+        X, found = embed("lfw", data.paths)
+        if not found.all():
+            raise ValueError(
+                f"{lfw}: no face found in {np.sum(~found)} LFW images; the pairs need every image"
+            )
+        loaded["lfw"] = (X, data, data.pair_indices)
+
+    if part("Table I", "CFEE (+ DiveFace, LFW)", [] if cfee is not None else ["cfee"]):
+        leakage, verification, final = _table_1(
+            loaded["cfee"], loaded.get("diveface"), loaded.get("lfw"), suppressors, folds, log
+        )
+        tables["table_1_leakage"], tables["table_1_verification"] = leakage, verification
+        for missing in ("diveface", "lfw"):
+            if missing not in loaded:
+                log(f"  Table I without --{missing}: its rows are left out")
+        X, expression, subject = loaded["cfee"]
+        if part("Figures 3 and 5 (t-SNE)", "CFEE", []):
+            shown = {f"raw {backbone} {layer}": X}
+            shown.update({f"{name} phi": m.transform(X) for name, m in final.items()})
+            _save_figure(plot_tsne(shown, expression), output / "tsne_expression.png")
+        if part("Figure 4 (feature removal)", "CFEE", []):
+            fig = plot_feature_removal(
+                {"raw": X, "SensitiveNets": final["SensitiveNets"].transform(X)},
+                expression,
+                groups=subject,
+            )
+            _save_figure(fig, output / "feature_removal_expression.png")
+    else:
+        part("Figures 3 and 5 (t-SNE)", "CFEE", ["cfee"])
+        part("Figure 4 (feature removal)", "CFEE", ["cfee"])
+
+    if part("Table II", "CelebA", [] if celeba is not None else ["celeba"]):
+        data = load_celeba(celeba)
+        if celeba_target not in data.attributes:
+            raise ValueError(f"celeba_target={celeba_target!r} is not a CelebA attribute")
+        rows = _subsample(data.subject, max_images, rng)
+        X, found = embed("celeba", np.asarray(data.paths)[rows])
+        rows = rows[found]
+        log(f"Table II: {celeba_target} classifier on Smiling-biased and unbiased splits")
+        per_seed, summary = _table_2(
+            X[found],
+            data.attributes["Smiling"].to_numpy()[rows],
+            data.attributes[celeba_target].to_numpy()[rows],
+            data.subject[rows],
+            suppressors,
+            seeds,
+            log,
+        )
+        tables["table_2_fairness"], tables["table_2_per_seed"] = summary, per_seed
+
+    tables = {"parts": pd.DataFrame(parts), **tables}
+    _write_tables(output, tables)
+    tables["seconds"] = time.perf_counter() - start
+    return tables
