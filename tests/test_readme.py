@@ -12,3 +12,9 @@ def test_ci_runs_the_readme_test_command():
     assert test_command in readme
     assert test_command in ci
     assert '.venv/bin/pip install -e ".[all]" && .venv/bin/skblind demo' in readme
+    docs_command = (
+        '.venv/bin/pip install -e ".[all,docs]" && '
+        ".venv/bin/python -m sphinx -W -b html docs docs/_build/html"
+    )
+    assert docs_command in readme
+    assert docs_command in ci
