@@ -1,8 +1,15 @@
 """Sphinx configuration of the skblind documentation."""
 
 import os
+import warnings
 
 import skblind
+
+# A deprecation inside a dependency (concept-erasure calls torch.jit.script on import), not
+# skblind's to fix; it would otherwise print into the examples' output.
+warnings.filterwarnings(
+    "ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning
+)
 
 project = "skblind"
 author = "skblind developers"

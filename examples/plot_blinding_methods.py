@@ -21,7 +21,7 @@ from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, Sensiti
 
 faces = load_orl_faces()
 X = FaceEmbedder(layer="pooled", progress=False).fit_transform(faces.images)
-quick = dict(max_epochs=30, progress=False, random_state=0)
+quick = dict(max_epochs=20, progress=False, random_state=0)
 methods = {
     "LEACE": LEACEEraser(),
     "INLP": INLPEraser(),
@@ -36,7 +36,7 @@ leakage, verification = audit_report(
     remove=faces.smiling,
     representations={"raw": None, **methods},
     adaptive=False,
-    n_splits=4,
+    n_splits=3,
 )
 
 # %%
@@ -60,6 +60,10 @@ blinded = SensitiveNetsSuppressor(**quick).fit(X, faces.subject, sensitive_featu
 phi = blinded.transform(X)
 plot_tsne({"raw": X, "SensitiveNets": phi}, faces.smiling, label_names={0: "no", 1: "smiling"})
 plot_feature_removal(
-    {"raw": X, "SensitiveNets": phi}, faces.smiling, groups=faces.subject, n_repeats=1
+    {"raw": X, "SensitiveNets": phi},
+    faces.smiling,
+    groups=faces.subject,
+    fractions=[0.0, 0.25, 0.5, 0.75, 0.9],
+    n_repeats=1,
 )
 plt.show()
