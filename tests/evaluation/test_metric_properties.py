@@ -1,0 +1,61 @@
+"""Property tests (hypothesis): the metrics against reference computations on random inputs."""
+
+import numpy as np
+import pytest
+from fairlearn.metrics import MetricFrame, true_positive_rate
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from skblind.evaluation import diff_score, equality_of_opportunity
+from skblind.evaluation._verification import best_threshold
+
+scores = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=scores, after=scores, chance=st.sampled_from([0.5, 1 / 3, 0.25, 1 / 7]))
+def test_diff_matches_the_papers_formula(before, after, chance):
+    assume(before - chance > 1e-6)
+    expected = (before - after) / (before - chance) * 100
+    assert diff_score(before, after, chance) == pytest.approx(expected)
+    # falling to chance is 100, not moving is 0, and it is linear in the drop
+    assert diff_score(before, chance, chance) == pytest.approx(100.0)
+    assert diff_score(before, before, chance) == pytest.approx(0.0, abs=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 3)), min_size=4))
+def test_tpr_gap_matches_a_metricframe_by_hand(rows):
+    y_true, y_pred, group = map(np.array, zip(*rows, strict=True))
+    groups = [g for g in np.unique(group) if (y_true[group == g] == 1).any()]
+    assume(len(groups) >= 2)
+    keep = np.isin(group, groups)
+    y_true, y_pred, group = y_true[keep], y_pred[keep], group[keep]
+    frame = MetricFrame(
+        metrics=true_positive_rate, y_true=y_true, y_pred=y_pred, sensitive_features=group
+    )
+    by_hand = [
+        ((y_pred == 1) & (y_true == 1) & (group == g)).sum() / ((y_true == 1) & (group == g)).sum()
+        for g in groups
+    ]
+    np.testing.assert_allclose(frame.by_group.to_numpy(), by_hand)
+    gap = max(by_hand) - min(by_hand)
+    assert equality_of_opportunity(y_true, y_pred, group) == pytest.approx(100 * (1 - gap))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-20, 20).map(lambda v: v / 10), st.booleans()),
+        min_size=2,
+        max_size=40,
+    )
+)
+def test_verification_threshold_is_the_best_of_every_cut(pairs):
+    similarity, same = (np.array(column) for column in zip(*pairs, strict=True))
+    threshold, accuracy = best_threshold(similarity, same)
+    # brute force over every observed similarity and above the largest
+    cuts = np.concatenate([np.unique(similarity), [np.inf]])
+    brute = max(np.mean((similarity >= cut) == same) for cut in cuts)
+    assert accuracy == pytest.approx(brute)
+    assert np.mean((similarity >= threshold) == same) == pytest.approx(accuracy)
