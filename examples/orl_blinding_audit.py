@@ -8,8 +8,8 @@ of a fold, probes trained on phi of those subjects and scored on the 8 held-out 
 verification ROC AUC on the held-out subjects.
 
 Caveat: the probes learn from phi of the suppressor's own training subjects. Training probes
-on other subjects instead needs more subjects than ORL has: with 8, raw features already
-give probes below chance, because 16 of the 40 subjects smile in all or none of their images.
+on other subjects instead needs more subjects than ORL has: it would leave them 8 subjects
+to learn from, and 16 of the 40 subjects smile in all or none of their images.
 
 The script then measures the protocol's noise floor: the same probes on the raw features
 with labels drawn at random (unrelated to the faces), ``--null-draws`` times. A blinded
