@@ -40,3 +40,22 @@ def test_face_embedder_pickle_carries_the_version(monkeypatch):
     monkeypatch.setattr(skblind, "__version__", "0.0.0-other")
     with pytest.warns(InconsistentSkblindVersionWarning):
         pickle.loads(blob)
+
+
+@pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor])
+def test_a_suppressor_saved_for_cuda_loads_on_a_cpu_only_machine(cls, data):
+    """Simulated on a CPU machine: the pickled net says device="cuda", as one fitted on a GPU
+    does; skorch maps it to the CPU with a warning. (Real CUDA tensors need a GPU machine.)"""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("checks the CPU-only machine")
+    fast = dict(max_epochs=1, progress=False, random_state=0, module__hidden_sizes=(8,))
+    fitted = cls(**fast).fit(data.X, data.subject, sensitive_features=data.sensitive)
+    expected = fitted.transform(data.X)
+    fitted.net_.device = "cuda"
+    blob = pickle.dumps(fitted)
+    with pytest.warns(UserWarning, match="no CUDA devices are available"):
+        restored = pickle.loads(blob)
+    assert str(restored.net_.device) == "cpu"
+    np.testing.assert_array_equal(restored.transform(data.X), expected)
