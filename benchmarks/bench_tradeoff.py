@@ -97,7 +97,7 @@ def main():
     for name in args.problems:
         table = run_problem(name, args.folds, args.max_epochs)
         tables.append(table)
-        points = table[table.method != "raw"].assign(strength=lambda t: t.strength.fillna(0))
+        points = table[table.method != "raw"]
         fig = plot_tradeoff(
             points,
             utility="roc_auc",
@@ -108,6 +108,7 @@ def main():
         raw = table[table.method == "raw"].iloc[0]
         fig.axes[0].scatter([raw.worst_leakage], [raw.roc_auc], marker="*", s=120, c="k")
         fig.axes[0].set_title(f"{name}: AUC vs worst probe |balanced acc. - 0.5| (star: raw)")
+        fig.tight_layout()
         fig.savefig(args.output / f"frontier_{name}.png", dpi=120)
     pd.concat(tables).to_csv(args.output / "tradeoff.csv", index=False)
     print(f"\nWrote tradeoff.csv and frontier_*.png to {args.output}/")

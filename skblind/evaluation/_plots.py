@@ -133,7 +133,8 @@ def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam", h
         Column names: the utility (y axis), the leakage (x axis), the point labels.
     hue : str, default=None
         A column naming the method of each row: one line per method (a frontier
-        plot of several methods' sweeps). None draws one line.
+        plot of several methods' sweeps). None draws one line. Rows whose ``label``
+        is NaN (a method without a strength parameter) are drawn but not labelled.
 
     Returns
     -------
@@ -145,7 +146,8 @@ def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam", h
     for name, rows in lines:
         ax.plot(rows[leakage], rows[utility], marker="o", label=name)
         for _, row in rows.iterrows():
-            ax.annotate(f"{label}={row[label]:g}", (row[leakage], row[utility]), fontsize=7)
+            if np.isfinite(row[label]):  # a method without a strength (NaN) is not labelled
+                ax.annotate(f"{label}={row[label]:g}", (row[leakage], row[utility]), fontsize=7)
     if hue is not None:
         ax.legend(fontsize=8)
     ax.set_xlabel(leakage)

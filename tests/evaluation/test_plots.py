@@ -32,6 +32,8 @@ def test_tsne_one_panel_per_representation(problem):
     assert [ax.get_title() for ax in fig.axes] == ["raw", "noise"]
     assert len(fig.axes[0].collections) == 2
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
+    unlabelled = pd.DataFrame({"lam": [np.nan], "utility": [0.9], "leakage": [0.1]})
+    assert len(plot_tradeoff(unlabelled).axes[0].texts) == 0
 
 
 def test_feature_removal_curves(problem):
@@ -58,6 +60,8 @@ def test_tradeoff_and_group_tpr():
     fig = plot_tradeoff(both, hue="method")
     assert [list(line.get_ydata()) for line in fig.axes[0].lines] == [[0.99, 0.98], [0.9, 0.8]]
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
+    unlabelled = pd.DataFrame({"lam": [np.nan], "utility": [0.9], "leakage": [0.1]})
+    assert len(plot_tradeoff(unlabelled).axes[0].texts) == 0
     y_true = np.array([1, 1, 1, 1, 0, 0])
     frames = {
         "raw": group_metric_frame(y_true, np.array([1, 0, 1, 1, 0, 0]), [0, 0, 1, 1, 0, 1]),
