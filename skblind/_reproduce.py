@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import Bunch
 
 from ._demo import _save_figure, _suppressors, _table_2, _write_tables
+from ._workflow import _chunks_of
 from .datasets import load_celeba, load_cfee, load_diveface, load_lfw
 from .embedding import FaceEmbedder, embed_to_shards, read_shards
 from .evaluation import audit_report, plot_feature_removal, plot_tsne, verification_report
@@ -76,10 +77,7 @@ class _Embeddings:
 
     def __call__(self, name, paths):
         paths = [str(p) for p in paths]
-        chunks = (
-            pd.DataFrame({"path": paths[start : start + 1024]})
-            for start in range(0, len(paths), 1024)
-        )
+        chunks = (pd.DataFrame({"path": chunk}) for chunk in _chunks_of(paths, 1024))
         embed_to_shards(chunks, self.folder / name, self.embedder, progress=not self.quiet)
         X, table = read_shards(self.folder / name)
         if table["path"].tolist() != paths:
