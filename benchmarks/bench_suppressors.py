@@ -2,9 +2,10 @@
 
 Baseline: a hand-written torch loop that performs the same updates on the same data
 (same modules, losses, optimizers, batch size, epochs and shuffled batches: one
-adversary step and one encoder step per batch). Prints the fit time of each and the
-ratio skorch / bare, measured in this run (median of ``--repeats`` runs). The closed-
-form LEACE step is switched off on both sides (it is not part of the training loop).
+adversary step and one encoder step per batch; each suppressor's default encoder).
+Prints the fit time of each and the ratio skorch / bare, measured in this run (median
+of ``--repeats`` runs). The closed-form LEACE step is switched off on both sides (it is
+not part of the training loop).
 
     python benchmarks/bench_suppressors.py [--n-subjects 200] [--epochs 20] [--repeats 3]
 """
@@ -19,7 +20,14 @@ import torch
 from skblind.datasets import make_blinding_problem
 from skblind.suppression import LNTLSuppressor, SensitiveNetsSuppressor
 from skblind.suppression._losses import batch_hard_triplet_loss, mmd_penalty
-from skblind.suppression._modules import Adversary, GradientReversal, LNTLModule, Projection
+from skblind.suppression._modules import (
+    Adversary,
+    GradientReversal,
+    LNTLModule,
+    LowRankResidual,
+)
+
+LAM = 2.0
 
 
 def bare_loop(kind, X, y, s, epochs, batch_size, lam, seed):
@@ -27,10 +35,10 @@ def bare_loop(kind, X, y, s, epochs, batch_size, lam, seed):
     torch.manual_seed(seed)
     n_features, n_sensitive = X.shape[1], int(s.max()) + 1
     if kind == "sensitivenets":
-        encoder = Projection(n_features)
+        encoder, n_phi = LowRankResidual(n_features), n_features
     else:
-        encoder = LNTLModule(n_features, int(y.max()) + 1)
-    adversary = Adversary(1024, n_sensitive)
+        encoder, n_phi = LNTLModule(n_features, int(y.max()) + 1), 1024
+    adversary = Adversary(n_phi, n_sensitive)
     optimizer = torch.optim.Adam(encoder.parameters(), lr=1e-3)
     adversary_optimizer = torch.optim.Adam(adversary.parameters(), lr=1e-3)
     criterion = torch.nn.CrossEntropyLoss()
@@ -80,7 +88,7 @@ def main():
     common = dict(
         max_epochs=args.epochs,
         batch_size=128,
-        lam=2.0,
+        lam=LAM,
         suppression="mmd",
         erase_linear=False,
         progress=False,
@@ -95,7 +103,7 @@ def main():
         skorch_times, bare_times = [], []
         for _ in range(args.repeats):
             skorch_times.append(timed(cls(**common).fit, X, y, sensitive_features=s))
-            bare_times.append(timed(bare_loop, kind, X, y, s, args.epochs, 128, 2.0, 0))
+            bare_times.append(timed(bare_loop, kind, X, y, s, args.epochs, 128, LAM, 0))
         skorch_time, bare_time = statistics.median(skorch_times), statistics.median(bare_times)
         print(
             f"{cls.__name__:26s} skorch {skorch_time:6.2f} s   bare loop {bare_time:6.2f} s   "

@@ -21,14 +21,28 @@ representation cannot be shown closer to chance than that spread.
 import argparse
 
 import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
 
 from skblind.datasets import load_orl_faces
 from skblind.embedding import FaceEmbedder
-from skblind.evaluation import audit_report
-from skblind.suppression import LNTLSuppressor, SensitiveNetsSuppressor
+from skblind.evaluation import audit_report, default_probes
+from skblind.suppression import LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
 
 COMMON = dict(progress=False, random_state=0)
-PAPER = dict(suppression="paper", lam=1.0, erase_linear=False, module__init="default")
+PAPER = dict(
+    encoder="dense", suppression="paper", lam=1.0, erase_linear=False, module__init="default"
+)
+# The default probes standardise each coordinate; one more whitens phi first (PCA), so a
+# representation cannot hide the attribute from it behind a few dominant directions.
+PROBES = {
+    **default_probes(),
+    "MLP-white": make_pipeline(
+        PCA(100, whiten=True, random_state=0),
+        MLPClassifier((128,), max_iter=2000, random_state=0),
+    ),
+}
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--null-draws", type=int, default=8)
@@ -42,8 +56,10 @@ leakage, verification = audit_report(
     groups=faces.subject,
     y=faces.subject,
     adaptive=False,
+    probes=PROBES,
     representations={
         "raw": None,
+        "LEACE": LEACEEraser(),
         "SensitiveNets (paper)": SensitiveNetsSuppressor(**PAPER, **COMMON),
         "SensitiveNets": SensitiveNetsSuppressor(**COMMON),
         "LNTL (paper)": LNTLSuppressor(**PAPER, **COMMON),
@@ -62,12 +78,12 @@ print(
 null = []
 for draw in range(args.null_draws):
     labels = np.random.default_rng(draw).integers(0, 2, len(X))
-    scores, _ = audit_report(X, labels, groups=faces.subject, adaptive=False)
+    scores, _ = audit_report(X, labels, groups=faces.subject, adaptive=False, probes=PROBES)
     null.append(scores.set_index("probe").balanced_accuracy)
 null = np.array(null)
 print(f"\nNoise floor: raw features, {args.null_draws} draws of random labels")
 for probe, column in zip(scores.probe, null.T, strict=True):
     print(
-        f"{probe:4s} mean {column.mean():.3f}  std {column.std():.3f}  "
+        f"{probe:9s} mean {column.mean():.3f}  std {column.std():.3f}  "
         f"max |score - 0.5| {np.abs(column - 0.5).max():.3f}"
     )

@@ -18,7 +18,7 @@ from skblind.embedding import FaceEmbedder
 from skblind.evaluation import audit_report
 from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
 
-FAST = dict(max_epochs=1, progress=False, random_state=0, module__hidden_sizes=(8,))
+FAST = dict(max_epochs=1, progress=False, random_state=0, module__rank=4)
 ESTIMATORS = [
     SensitiveNetsSuppressor(**FAST),
     LNTLSuppressor(**FAST),

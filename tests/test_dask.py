@@ -71,7 +71,7 @@ def test_gridsearch_over_lambda_and_probes_on_the_dask_joblib_backend(client):
     data = make_blinding_problem(
         n_subjects=12, n_per_subject=6, n_features=16, identity_dim=6, random_state=0
     )
-    fast = dict(max_epochs=2, progress=False, random_state=0, module__hidden_sizes=(16,))
+    fast = dict(max_epochs=2, progress=False, random_state=0, module__rank=4)
     grid = {
         "suppressor__lam": [0.5, 2.0],
         "probe": [SVC(), LogisticRegression(max_iter=500)],

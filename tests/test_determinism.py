@@ -10,7 +10,7 @@ from skblind.embedding import FaceEmbedder
 from skblind.evaluation import audit_report
 from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
 
-FAST = dict(max_epochs=3, batch_size=16, progress=False, module__hidden_sizes=(16,))
+FAST = dict(max_epochs=3, batch_size=16, progress=False, module__rank=4)
 
 
 @pytest.fixture(scope="module")

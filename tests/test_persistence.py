@@ -20,8 +20,8 @@ def data():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: SensitiveNetsSuppressor(max_epochs=2, progress=False, module__hidden_sizes=(8,)),
-        lambda: LNTLSuppressor(max_epochs=2, progress=False, module__hidden_sizes=(8,)),
+        lambda: SensitiveNetsSuppressor(max_epochs=2, progress=False, module__rank=4),
+        lambda: LNTLSuppressor(max_epochs=2, progress=False, module__rank=4),
         LEACEEraser,
         INLPEraser,
     ],
@@ -50,7 +50,7 @@ def test_a_suppressor_saved_for_cuda_loads_on_a_cpu_only_machine(cls, data):
 
     if torch.cuda.is_available():
         pytest.skip("checks the CPU-only machine")
-    fast = dict(max_epochs=1, progress=False, random_state=0, module__hidden_sizes=(8,))
+    fast = dict(max_epochs=1, progress=False, random_state=0, module__rank=4)
     fitted = cls(**fast).fit(data.X, data.subject, sensitive_features=data.sensitive)
     expected = fitted.transform(data.X)
     fitted.net_.device = "cuda"

@@ -1,6 +1,5 @@
 """The shared scikit-learn side of the learned suppressors."""
 
-import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -67,6 +66,7 @@ class BaseSuppressor(
     _net_class = None
 
     _parameter_constraints = {
+        "encoder": [StrOptions({"residual", "dense"})],
         "lam": [Interval(Real, 0, None, closed="left")],
         "suppression": [StrOptions({"paper", "confusion", "mmd"})],
         "preserve": [Interval(Real, 0, None, closed="left")],
@@ -191,25 +191,21 @@ class BaseSuppressor(
             )
             # The user's module__*/optimizer__*/... parameters win over these defaults.
             self.net_ = self._net_class(**{**params, **self._net_kwargs()})
-            self.net_.set_params(adversary__n_features=self._phi_dim())
             self.net_.fit(X.astype(np.float32), np.stack([y_codes, s_codes], axis=1))
-        self.n_features_out_ = self._phi_dim()
+        phi = self._phi(X)
+        self.center_ = phi.mean(axis=0)
+        phi -= self.center_
+        self.n_features_out_ = phi.shape[1]
         self.eraser_ = None
         if self.erase_linear:
             known = s_codes >= 0
-            self.eraser_ = LEACEEraser().fit(
-                self._phi(X[known]).numpy(), sensitive_features=s_codes[known]
-            )
+            self.eraser_ = LEACEEraser().fit(phi[known], sensitive_features=s_codes[known])
         return self
 
     def _phi(self, X):
+        """Return the encoder's output on ``X``, not yet centred, as a float32 array."""
         phi = self.net_.forward(X.astype(np.float32))
-        return phi[0] if isinstance(phi, tuple) else phi
-
-    def _phi_dim(self):
-        signature = inspect.signature(self.net_.module)
-        defaults = {k: p.default for k, p in signature.parameters.items()}
-        return {**defaults, **self.net_.get_params_for("module")}["hidden_sizes"][-1]
+        return (phi[0] if isinstance(phi, tuple) else phi).numpy()
 
     @property
     def _n_features_out(self):
@@ -236,7 +232,7 @@ class BaseSuppressor(
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
-        phi = self._phi(X).numpy()
+        phi = self._phi(X) - self.center_
         if self.eraser_ is not None:
             phi = self.eraser_.transform(phi)
         return phi.astype(np.float32)

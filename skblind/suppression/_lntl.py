@@ -15,11 +15,12 @@ __all__ = ["LNTLSuppressor"]
 class LNTLSuppressor(BaseSuppressor):
     """Learn phi(x) that serves a classifier of ``y`` and hides a sensitive attribute.
 
-    An encoder (MLP on the frozen embeddings) gives phi(x); a main head (dense 1024 ReLU
-    + softmax) is trained with cross-entropy on ``y``; a bias head (dense 1024 ReLU +
-    softmax) learns the sensitive attribute from phi. On every batch the bias head is
-    first updated on the detached phi (``adversary_steps`` times), then the encoder and
-    the main head minimise
+    An encoder (by default an MLP on the frozen embeddings, as Kim et al.; with
+    ``encoder="residual"`` the identity plus a low-rank correction) gives phi(x); a main
+    head (dense 1024 ReLU + softmax) is trained with cross-entropy on ``y``; a bias head
+    (dense 1024 ReLU + softmax) learns the sensitive attribute from phi. On every batch
+    the bias head is first updated on the detached phi (``adversary_steps`` times), then
+    the encoder and the main head minimise
 
         CE(main(phi), y) + CE(bias(GRL(phi)), s) - lam * H(bias(phi)),
 
@@ -28,8 +29,12 @@ class LNTLSuppressor(BaseSuppressor):
     entropy term of Eq. 3.8 of the thesis) when ``suppression="paper"``.
 
     The defaults are skblind's recipe (``suppression="mmd"``, ``erase_linear=True``,
-    ``lam=2``, an encoder initialised as the identity map); the paper's is
-    ``suppression="paper", erase_linear=False, lam=1, module__init="default"``.
+    ``lam=2``, a dense encoder initialised as the identity map); the paper's is
+    ``encoder="dense", suppression="paper", erase_linear=False, lam=1,
+    module__init="default"``. Unlike :class:`SensitiveNetsSuppressor`, LNTL keeps the
+    dense encoder by default: its cross-entropy on ``y`` bends a low-rank residual
+    encoder towards the training classes (measured on ``make_blinding_problem`` with a
+    non-linear factor: verification AUC 0.74 on unseen subjects, against 0.99 dense).
     Why: both terms of the paper saturate once the bias head is confident (the entropy
     and the cross-entropy of a confident correct prediction have vanishing gradients), so
     the encoder stops receiving a signal; measured on ``make_blinding_problem``
@@ -43,6 +48,10 @@ class LNTLSuppressor(BaseSuppressor):
         Weight of the negative entropy term.
     grl_scale : float, default=1.0
         Scale of the gradient reversal layer (0 switches the reversed term off).
+    encoder : {"dense", "residual"}, default="dense"
+        ``"dense"``: an MLP (``module__hidden_sizes``, default ``(1024,)``,
+        ``module__activation``, ``module__init``). ``"residual"``: ``phi(x) = x + B A x``
+        with a correction of rank ``module__rank`` (default 32).
     suppression : {"paper", "confusion", "mmd"}, default="mmd"
         ``"paper"``: the negative entropy of the bias head (Kim et al.).
         ``"confusion"``: cross-entropy of the adversary's output against the uniform
@@ -67,9 +76,10 @@ class LNTLSuppressor(BaseSuppressor):
     random_state : int, RandomState instance or None, default=None
     progress : bool, default=True
     **kwargs
-        ``module__hidden_sizes`` (encoder, default ``(1024,)``), ``module__activation``,
-        ``module__head_units``, ``adversary__units``, ``optimizer__*``,
-        ``adversary_optimizer__*``, ``iterator_train__*``, ``callbacks__*``.
+        ``module__hidden_sizes``, ``module__activation``, ``module__init``,
+        ``module__rank`` (encoder), ``module__head_units``, ``adversary__units``,
+        ``optimizer__*``, ``adversary_optimizer__*``, ``iterator_train__*``,
+        ``callbacks__*``.
 
     Attributes
     ----------
@@ -98,6 +108,7 @@ class LNTLSuppressor(BaseSuppressor):
         self,
         lam=2.0,
         grl_scale=1.0,
+        encoder="dense",
         suppression="mmd",
         preserve=0.0,
         erase_linear=True,
@@ -114,6 +125,7 @@ class LNTLSuppressor(BaseSuppressor):
     ):
         self.lam = lam
         self.grl_scale = grl_scale
+        self.encoder = encoder
         self.suppression = suppression
         self.preserve = preserve
         self.erase_linear = erase_linear
@@ -137,6 +149,7 @@ class LNTLSuppressor(BaseSuppressor):
         return dict(
             module=LNTLModule,
             module__n_features=n_features,
+            module__encoder=self.encoder,
             module__n_classes=len(self.classes_),
             criterion=torch.nn.CrossEntropyLoss,
             grl_scale=self.grl_scale,

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 __all__ = [
     "batch_hard_triplet_loss",
+    "centred",
     "confusion_loss",
     "entropy",
     "mmd_penalty",
@@ -13,8 +14,21 @@ __all__ = [
 ]
 
 
+def centred(phi):
+    """Subtract the batch mean from ``phi`` and scale it to unit mean squared norm.
+
+    The suppressors' losses see phi through this: a constant offset or a global scale
+    cannot change them. On the raw cosine geometry an encoder can make every sample
+    nearly parallel by adding one huge common direction, which drives a kernel MMD on
+    L2-normalised phi to zero (and the batch-hard triplet loss to its margin) while the
+    sensitive information stays, intact, in the small remaining variations.
+    """
+    phi = phi - phi.mean(dim=0)
+    return phi / phi.pow(2).sum(dim=1).mean().sqrt().clamp_min(1e-12)
+
+
 def batch_hard_triplet_loss(phi, labels, margin):
-    """Batch-hard triplet loss (Hermans et al. 2017) on L2-normalised ``phi``.
+    """Batch-hard triplet loss (Hermans et al. 2017) on L2-normalised, centred ``phi``.
 
     Every sample with a label is an anchor; its positive is the farthest sample of the
     same label in the batch, its negative the nearest sample of another label. Anchors
@@ -37,7 +51,7 @@ def batch_hard_triplet_loss(phi, labels, margin):
         Euclidean distances of unit vectors).
     """
     keep = labels >= 0
-    phi, labels = F.normalize(phi[keep], dim=1), labels[keep]
+    phi, labels = F.normalize(phi - phi.mean(dim=0), dim=1)[keep], labels[keep]
     if len(labels) < 2:
         return phi.sum() * 0.0
     distance = torch.cdist(phi, phi).pow(2)
@@ -77,7 +91,7 @@ def entropy(logits):
 
 
 def mmd_penalty(phi, sensitive, bandwidths=(0.5, 1.0, 2.0)):
-    """Kernel MMD between each sensitive class and the rest, on L2-normalised ``phi``.
+    """Kernel MMD between each sensitive class and the rest, on :func:`centred` ``phi``.
 
     The squared maximum mean discrepancy with a sum of Gaussian kernels is zero exactly
     when the class-conditional distributions of phi coincide, so it removes non-linear
@@ -90,14 +104,15 @@ def mmd_penalty(phi, sensitive, bandwidths=(0.5, 1.0, 2.0)):
     sensitive : Tensor of shape (n,) of int64
         Sensitive class codes (no missing values).
     bandwidths : tuple of float
-        Widths of the Gaussian kernels (unit vectors lie within distance 2).
+        Widths of the Gaussian kernels (centred phi has unit mean squared norm, so
+        typical distances are about sqrt(2)).
 
     Returns
     -------
     Tensor
         The sum over classes of the (biased) MMD estimate.
     """
-    phi = F.normalize(phi, dim=1)
+    phi = centred(phi)
     distance = torch.cdist(phi, phi).pow(2)
     # Gaussian kernels for the whole distribution, plus the linear kernel, whose MMD is
     # the squared distance between class means (the linearly readable part).
@@ -114,7 +129,7 @@ def mmd_penalty(phi, sensitive, bandwidths=(0.5, 1.0, 2.0)):
 
 
 def similarity_preservation(phi, X):
-    """Mean squared difference between the cosine similarities of phi and of X in a batch.
+    """Mean squared difference between the centred cosine similarities of phi and X.
 
     Identity-agnostic: it keeps the geometry of the input embeddings (which verification
     on unseen identities relies on) except where the suppression term pulls it away.
@@ -130,5 +145,5 @@ def similarity_preservation(phi, X):
     -------
     Tensor
     """
-    phi, X = F.normalize(phi, dim=1), F.normalize(X, dim=1)
+    phi, X = F.normalize(phi - phi.mean(dim=0), dim=1), F.normalize(X - X.mean(dim=0), dim=1)
     return (phi @ phi.T - X @ X.T).pow(2).mean()

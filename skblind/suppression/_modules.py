@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-__all__ = ["Adversary", "GradientReversal", "LNTLModule", "Projection", "mlp"]
+__all__ = ["Adversary", "GradientReversal", "LNTLModule", "LowRankResidual", "Projection", "mlp"]
 
 _ACTIVATIONS = {"linear": nn.Identity, "relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
@@ -60,6 +60,35 @@ class Projection(nn.Module):
         return self.body(X)
 
 
+class LowRankResidual(nn.Module):
+    """skblind's encoder: the identity map plus a learned correction of low rank.
+
+    ``phi(x) = x + B A x`` with ``A`` of shape (rank, n_features) and ``B`` of shape
+    (n_features, rank); ``B`` starts at zero, so training starts from ``phi(x) = x``.
+    The correction can remove (or bend) at most ``rank`` directions of the input, which
+    is all a sensitive attribute needs, and it cannot memorise the training identities
+    the way a dense 1024 x 1024 stack can: verification on unseen identities keeps the
+    backbone's geometry.
+
+    Parameters
+    ----------
+    n_features : int
+        Dimension of the input embeddings (and of phi).
+    rank : int, default=32
+        Rank of the correction.
+    """
+
+    def __init__(self, n_features, rank=32):
+        super().__init__()
+        self.down = nn.Linear(n_features, rank, bias=False)
+        self.up = nn.Linear(rank, n_features, bias=False)
+        nn.init.zeros_(self.up.weight)
+
+    def forward(self, X):
+        """Return phi(X)."""
+        return X + self.up(self.down(X))
+
+
 class LNTLModule(nn.Module):
     """Learning Not To Learn: an encoder phi and the main-task head on top of it.
 
@@ -69,29 +98,44 @@ class LNTLModule(nn.Module):
         Dimension of the input embeddings.
     n_classes : int
         Number of classes of the main task ``y``.
+    encoder : {"dense", "residual"}, default="dense"
+        ``"dense"``: an MLP of ``hidden_sizes`` with ``activation`` (Kim et al.'s
+        encoder). ``"residual"``: :class:`LowRankResidual` of rank ``rank``.
+    rank : int, default=32
+        Rank of the residual encoder.
     hidden_sizes : tuple of int, default=(1024,)
-        Units of the encoder's dense layers; the last is the dimension of phi(x).
+        Units of the dense encoder's layers; the last is the dimension of phi(x).
     activation : str, default="relu"
-        Activation of the encoder.
+        Activation of the dense encoder.
     head_units : int, default=1024
         Units of the main head's hidden layer (dense + ReLU, then softmax).
     init : {"identity", "default"}, default="identity"
-        Initialisation of the encoder (see :func:`mlp`).
+        Initialisation of the dense encoder (see :func:`mlp`).
     """
 
     def __init__(
         self,
         n_features,
         n_classes,
+        encoder="dense",
+        rank=32,
         hidden_sizes=(1024,),
         activation="relu",
         head_units=1024,
         init="identity",
     ):
         super().__init__()
-        self.encoder = mlp(n_features, hidden_sizes, activation, final_activation=False, init=init)
+        if encoder == "residual":
+            self.encoder, n_phi = LowRankResidual(n_features, rank), n_features
+        elif encoder == "dense":
+            self.encoder = mlp(
+                n_features, hidden_sizes, activation, final_activation=False, init=init
+            )
+            n_phi = hidden_sizes[-1]
+        else:
+            raise ValueError(f"encoder={encoder!r}; choose 'residual' or 'dense'")
         self.head = nn.Sequential(
-            nn.Linear(hidden_sizes[-1], head_units), nn.ReLU(), nn.Linear(head_units, n_classes)
+            nn.Linear(n_phi, head_units), nn.ReLU(), nn.Linear(head_units, n_classes)
         )
 
     def forward(self, X):

@@ -76,7 +76,12 @@ class AdversarialNet(NeuralNet):
     def initialize_module(self):
         """Initialise the encoder (``module_``) and the adversary (``adversary_``)."""
         super().initialize_module()
-        params = self.get_params_for("adversary")
+        # The adversary reads phi: its input size is the encoder's output size.
+        n_features = self.get_params_for("module")["n_features"]
+        device = next(self.module_.parameters()).device
+        with torch.no_grad():
+            n_phi = self.encode(torch.zeros(1, n_features, device=device)).shape[1]
+        params = {"n_features": n_phi, **self.get_params_for("adversary")}
         self.adversary_ = self.initialized_instance(self.adversary, params)
         return self
 

@@ -7,7 +7,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseSuppressor
-from ._modules import Projection
+from ._modules import LowRankResidual, Projection
 from ._nets import SensitiveNetsNet
 
 __all__ = ["SensitiveNetsSuppressor"]
@@ -16,8 +16,10 @@ __all__ = ["SensitiveNetsSuppressor"]
 class SensitiveNetsSuppressor(BaseSuppressor):
     """Learn phi(x) that keeps identity (triplet loss) and hides a sensitive attribute.
 
-    A projection network w_E (paper: three dense layers of 1024 units with linear
-    activations) maps frozen embeddings to phi(x). Training alternates, on every batch,
+    A projection network w_E maps frozen embeddings to phi(x): by default the identity
+    plus a learned correction of rank 32 (:class:`~skblind.suppression._modules.LowRankResidual`),
+    with ``encoder="dense"`` the paper's three dense layers of 1024 units with linear
+    activations. Training alternates, on every batch,
     ``adversary_steps`` updates of an adversary w3 (dense 1024 ReLU + softmax) that
     learns to read the sensitive attribute from the current phi, and ``encoder_steps``
     updates of w_E on
@@ -25,16 +27,23 @@ class SensitiveNetsSuppressor(BaseSuppressor):
         L = triplet(phi; y, margin) + lam * suppression(phi) [+ preserve * similarity].
 
     Triplets are mined batch-hard: each labelled sample is an anchor with the farthest
-    same-``y`` sample and the nearest other-``y`` sample of the batch.
+    same-``y`` sample and the nearest other-``y`` sample of the batch. The losses see phi
+    centred on the batch mean (and the MMD also scaled to unit mean squared norm), and
+    ``transform`` returns phi centred on the training mean: the cosine geometry that
+    verification uses is the one that was trained.
 
-    The defaults are skblind's recipe (``suppression="mmd"``, ``erase_linear=True``,
-    ``lam=2``, an encoder initialised as the identity map); the paper's is
-    ``suppression="paper", erase_linear=False, lam=1, module__init="default"``.
+    The defaults are skblind's recipe (``encoder="residual"``, ``suppression="mmd"``,
+    ``erase_linear=True``, ``lam=8``); the paper's is ``encoder="dense",
+    suppression="paper", erase_linear=False, lam=1, module__init="default"``.
 
     Parameters
     ----------
-    lam : float, default=2.0
+    lam : float, default=8.0
         Weight lambda of the suppression term.
+    encoder : {"residual", "dense"}, default="residual"
+        ``"residual"``: ``phi(x) = x + B A x`` with a correction of rank ``module__rank``
+        (default 32) that starts at zero. ``"dense"``: the paper's stack of dense layers
+        (``module__hidden_sizes``, ``module__activation``, ``module__init``).
     suppression : {"paper", "confusion", "mmd"}, default="mmd"
         ``"paper"``: the paper's regulariser ``log(1 + |target - P3(neutral | phi)|)``.
         ``"confusion"``: cross-entropy of the adversary's output against the uniform
@@ -73,7 +82,8 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     progress : bool, default=True
         Show a tqdm bar over epochs.
     **kwargs
-        ``module__hidden_sizes``, ``module__activation`` (the projection),
+        ``module__rank`` (residual encoder), ``module__hidden_sizes``,
+        ``module__activation``, ``module__init`` (dense encoder),
         ``adversary__units``, ``optimizer__*``, ``adversary_optimizer__*``,
         ``iterator_train__*``, ``callbacks__*``: handed to the skorch net.
 
@@ -111,7 +121,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     >>> suppressor = SensitiveNetsSuppressor(max_epochs=2, progress=False, random_state=0)
     >>> phi = suppressor.fit_transform(data.X, data.subject, sensitive_features=data.sensitive)
     >>> phi.shape
-    (400, 1024)
+    (400, 64)
     """
 
     _net_class = SensitiveNetsNet
@@ -124,7 +134,8 @@ class SensitiveNetsSuppressor(BaseSuppressor):
 
     def __init__(
         self,
-        lam=2.0,
+        lam=8.0,
+        encoder="residual",
         suppression="mmd",
         preserve=0.0,
         erase_linear=True,
@@ -143,6 +154,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
         **kwargs,
     ):
         self.lam = lam
+        self.encoder = encoder
         self.suppression = suppression
         self.preserve = preserve
         self.erase_linear = erase_linear
@@ -180,7 +192,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
 
     def _net_params(self, n_features, y_codes):
         return dict(
-            module=Projection,
+            module=LowRankResidual if self.encoder == "residual" else Projection,
             module__n_features=n_features,
             criterion=torch.nn.CrossEntropyLoss,
             margin=self.margin,

@@ -52,7 +52,7 @@ def test_recovers_known_leakage_and_reports_chance_without_signal(problem):
 
 def test_transformers_are_fitted_inside_the_folds(problem):
     suppressor = SensitiveNetsSuppressor(
-        max_epochs=15, progress=False, random_state=0, module__hidden_sizes=(32,)
+        max_epochs=15, progress=False, random_state=0, module__rank=4
     )
     report = leakage_report(
         problem.X,
@@ -96,7 +96,7 @@ def test_audit_report_probes_several_attributes_and_verification(problem):
 
     kept = (problem.subject % 2).astype(int)  # an attribute of identity, to keep
     suppressor = SensitiveNetsSuppressor(
-        max_epochs=15, progress=False, random_state=0, module__hidden_sizes=(32,)
+        max_epochs=15, progress=False, random_state=0, module__rank=4
     )
     leakage, verification = audit_report(
         problem.X,

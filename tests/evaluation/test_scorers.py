@@ -29,7 +29,7 @@ def test_grid_search_picks_the_best_utility_under_a_leakage_bound(problem):
             max_epochs=60,
             progress=False,
             random_state=0,
-            module__hidden_sizes=(32,),
+            module__rank=4,
             erase_linear=False,
         ).set_fit_request(sensitive_features=True)
         pipe = Pipeline([("suppressor", suppressor), ("svc", SVC())])
@@ -46,7 +46,7 @@ def test_grid_search_picks_the_best_utility_under_a_leakage_bound(problem):
         )
         search.fit(X, y, sensitive_features=s, groups=y)
     leak = -search.cv_results_["mean_test_leakage"]
-    assert leak[0] > 0.15  # lam=0 leaves the planted factor readable
+    assert leak[0] > 0.1  # lam=0 leaves the planted factor readable, above the bound
     assert leak[1] < 0.1  # lam=10 removes it
     assert search.best_params_ == {"suppressor__lam": 10.0}
     assert search.cv_results_["mean_test_utility"].min() > 0.8
@@ -64,7 +64,7 @@ def test_refit_rule_by_hand():
 
 
 def test_leakage_scorer_without_routing_says_how(problem):
-    fitted = SensitiveNetsSuppressor(max_epochs=1, progress=False, module__hidden_sizes=(8,))
+    fitted = SensitiveNetsSuppressor(max_epochs=1, progress=False, module__rank=4)
     fitted.fit(problem.X, problem.subject, sensitive_features=problem.sensitive)
     with pytest.raises(ValueError, match="enable metadata routing"):
         LeakageScorer()(fitted, problem.X, problem.subject)

@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 import sklearn
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_predict
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from skblind.datasets import make_blinding_problem
@@ -14,7 +16,7 @@ from skblind.evaluation import verification_roc_auc
 from skblind.suppression import LNTLSuppressor, SensitiveNetsSuppressor
 from skblind.suppression._labels import encode_with_missing
 
-FAST = dict(max_epochs=3, progress=False, random_state=0, module__hidden_sizes=(32,))
+FAST = dict(max_epochs=3, progress=False, random_state=0, module__rank=4)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,9 @@ def test_history_reproducibility_and_persistence(cls, small, tmp_path):
     assert {"utility_loss", "suppression", "adversary_accuracy"} <= set(history.columns)
     assert np.isfinite(history[["utility_loss", "suppression", "adversary_accuracy"]]).all().all()
     Z = fitted.transform(small.X)
-    assert Z.shape == (len(small.X), 32) and Z.dtype == np.float32
+    # SensitiveNets' residual encoder keeps the input's dimension; LNTL's dense one has 1024.
+    width = small.X.shape[1] if cls is SensitiveNetsSuppressor else 1024
+    assert Z.shape == (len(small.X), width) and Z.dtype == np.float32
     again = cls(**FAST).fit(small.X, small.subject, sensitive_features=small.sensitive)
     np.testing.assert_array_equal(again.transform(small.X), Z)
     other = cls(**{**FAST, "random_state": 1}).fit(
@@ -91,7 +95,12 @@ def test_history_reproducibility_and_persistence(cls, small, tmp_path):
 
 
 def test_parameters_reach_the_skorch_net(small):
-    suppressor = SensitiveNetsSuppressor(**FAST)
+    residual = SensitiveNetsSuppressor(**FAST).fit(
+        small.X, small.subject, sensitive_features=small.sensitive
+    )
+    assert residual.net_.module_.down.out_features == 4  # module__rank
+    assert residual.n_features_out_ == small.X.shape[1]
+    suppressor = SensitiveNetsSuppressor(max_epochs=3, progress=False, encoder="dense")
     suppressor.set_params(module__hidden_sizes=(16, 8), optimizer__lr=0.01, adversary__units=4)
     assert suppressor.get_params()["module__hidden_sizes"] == (16, 8)
     suppressor.fit(small.X, small.subject, sensitive_features=small.sensitive)
@@ -155,7 +164,7 @@ def test_pipeline_keyword_and_gridsearch_with_metadata_routing(small):
         assert search.best_params_["suppressor__lam"] in (0.0, 1.0)
         new = make_blinding_problem(n_subjects=3, n_features=24, identity_dim=8, random_state=5).X
         phi = search.best_estimator_[:-1].transform(new)
-        assert phi.shape == (len(new), 32) and np.isfinite(phi).all()
+        assert phi.shape == (len(new), 24) and np.isfinite(phi).all()
         assert search.predict(new).shape == (len(new),)
         # Without the request, routing refuses to drop the metadata silently.
         unrequested = Pipeline([("suppressor", SensitiveNetsSuppressor(**FAST)), ("svc", SVC())])
@@ -179,3 +188,35 @@ def test_user_net_parameters_override_the_defaults(small):
         small.X, small.subject, sensitive_features=small.sensitive
     )
     assert fitted.net_.iterator_train__shuffle is False
+
+
+def test_losses_cannot_be_met_by_one_huge_common_direction(split):
+    """Backbone features share a large mean (SFace's are nearly all positive).
+
+    On L2-normalised, uncentred phi an encoder could meet the MMD and the triplet loss by
+    blowing up one common direction until every sample is parallel: the probes behind a
+    StandardScaler then see that direction alone, while the attribute stays intact in the
+    rest. The losses now see phi centred and scaled, so the learned phi alone (without
+    the LEACE step) must carry no dominant direction and no linear trace of the factor.
+    """
+    data, train = split
+    X = data.X + 5.0  # a common offset much larger than the per-sample spread
+    suppressor = SensitiveNetsSuppressor(max_epochs=40, erase_linear=False, progress=False)
+    suppressor.set_params(random_state=0).fit(
+        X[train], data.subject[train], sensitive_features=data.sensitive[train]
+    )
+    Z = suppressor.transform(X[~train])
+    eigenvalues = np.linalg.eigvalsh(np.cov(Z.T))[::-1]
+    assert eigenvalues[0] / eigenvalues[1] < 10
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    score = balanced_accuracy_score(
+        data.sensitive[~train],
+        cross_val_predict(
+            probe, Z, data.sensitive[~train], groups=data.subject[~train], cv=GroupKFold(3)
+        ),
+    )
+    assert abs(score - data.chance) <= 0.05, score
+    assert (
+        verification_roc_auc(Z, data.subject[~train])
+        >= verification_roc_auc(X[~train], data.subject[~train]) - 0.02
+    )
