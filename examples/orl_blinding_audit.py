@@ -32,7 +32,12 @@ from skblind.suppression import LEACEEraser, LNTLSuppressor, SensitiveNetsSuppre
 
 COMMON = dict(progress=False, random_state=0)
 PAPER = dict(
-    encoder="dense", suppression="paper", lam=1.0, erase_linear=False, module__init="default"
+    encoder="dense",
+    suppression="paper",
+    lam=1.0,
+    erase_linear=False,
+    erase_within=0,
+    module__init="default",
 )
 # The default probes standardise each coordinate; one more whitens phi first (PCA), so a
 # representation cannot hide the attribute from it behind a few dominant directions.

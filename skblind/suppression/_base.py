@@ -16,6 +16,7 @@ from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
 from ._labels import encode_with_missing
 from ._linear import LEACEEraser
+from ._within import within_label_directions
 
 __all__ = ["BaseSuppressor"]
 
@@ -71,6 +72,7 @@ class BaseSuppressor(
         "suppression": [StrOptions({"paper", "confusion", "mmd"})],
         "preserve": [Interval(Real, 0, None, closed="left")],
         "erase_linear": ["boolean"],
+        "erase_within": [Interval(Integral, 0, None, closed="left")],
         "adversary_steps": [Interval(Integral, 0, None, closed="left")],
         "encoder_steps": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -196,11 +198,20 @@ class BaseSuppressor(
         self.center_ = phi.mean(axis=0)
         phi -= self.center_
         self.n_features_out_ = phi.shape[1]
+        self.within_directions_ = within_label_directions(
+            phi, y_codes, s_codes, self.erase_within, random_state=seed
+        )
+        phi = self._project_out(phi)
         self.eraser_ = None
         if self.erase_linear:
             known = s_codes >= 0
             self.eraser_ = LEACEEraser().fit(phi[known], sensitive_features=s_codes[known])
         return self
+
+    def _project_out(self, phi):
+        """Remove the within-label directions of the attribute from centred phi."""
+        directions = self.within_directions_
+        return phi - (phi @ directions.T) @ directions if len(directions) else phi
 
     def _phi(self, X):
         """Return the encoder's output on ``X``, not yet centred, as a float32 array."""
@@ -232,7 +243,7 @@ class BaseSuppressor(
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
-        phi = self._phi(X) - self.center_
+        phi = self._project_out(self._phi(X) - self.center_)
         if self.eraser_ is not None:
             phi = self.eraser_.transform(phi)
         return phi.astype(np.float32)

@@ -33,8 +33,9 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     verification uses is the one that was trained.
 
     The defaults are skblind's recipe (``encoder="residual"``, ``suppression="mmd"``,
-    ``erase_linear=True``, ``lam=8``); the paper's is ``encoder="dense",
-    suppression="paper", erase_linear=False, lam=1, module__init="default"``.
+    ``erase_within=32``, ``erase_linear=True``, ``lam=8``); the paper's is
+    ``encoder="dense", suppression="paper", erase_linear=False, erase_within=0, lam=1,
+    module__init="default"``.
 
     Parameters
     ----------
@@ -55,10 +56,18 @@ class SensitiveNetsSuppressor(BaseSuppressor):
         Weight of a term that keeps the batch's cosine similarities of phi close to
         those of the input embeddings (0 in the paper). It carries verification to
         identities never seen in training.
+    erase_within : int, default=32
+        After training, project out of phi up to this many directions along which the
+        sensitive classes differ within a label of ``y`` (within a person, when ``y``
+        holds identities): the top singular directions of each label's sensitive-class
+        means minus the label's mean (nuisance attribute projection, Solomonoff et al.
+        2005). A class-conditional criterion over the whole sample (the MMD, LEACE) is
+        dominated by differences between persons and leaves the within-person part
+        readable. 0 switches it off.
     erase_linear : bool, default=True
-        After training, fit LEACE (Belrose et al. 2023, ``concept-erasure``) on phi of
-        the training samples and apply it in ``transform``: no linear probe can then
-        beat a constant predictor on the training distribution.
+        Then fit LEACE (Belrose et al. 2023, ``concept-erasure``) on phi of the training
+        samples and apply it in ``transform``: no linear probe can then beat a constant
+        predictor on the training distribution.
     neutral_class : label or None, default=None
         The sensitive class that plays "neutral" for ``"paper"``; None takes the first
         of the sorted classes (0 for 0/1 labels).
@@ -97,6 +106,13 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     classes_, sensitive_classes_ : ndarray
         The labels of ``y`` and of ``sensitive_features`` seen in ``fit``.
     n_features_in_, n_features_out_ : int
+    center_ : ndarray of shape (n_features_out_,)
+        Mean of the encoder's output on the training samples; ``transform`` subtracts it.
+    within_directions_ : ndarray of shape (k, n_features_out_)
+        The orthonormal within-label directions ``erase_within`` projects out
+        (``k <= erase_within``; 0 rows when none stands above the shuffled noise).
+    eraser_ : LEACEEraser or None
+        The fitted LEACE step (``erase_linear=True``).
 
     Notes
     -----
@@ -106,12 +122,17 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     Why not the paper's recipe by default: its target on one class is met by a phi that
     makes w3 say "neutral" with probability 0.9 for everyone, which does not require the
     classes to be inseparable for other probes, and w3 is one classifier among the many
-    a probe could be. Measured on ``make_blinding_problem`` (strength 2, 200 training
-    and 100 unseen subjects), the paper's recipe leaves SVM 0.61 and RF 0.64 at a
-    verification AUC of 0.949 (raw 0.987); the default leaves SVM 0.50, RF 0.50,
-    MLP 0.51 at AUC 0.995. A class-conditional MMD leaves no classifier to outrun, and
-    the closed-form LEACE step removes the linear remainder exactly on the training
-    distribution.
+    a probe could be. A class-conditional MMD leaves no classifier to outrun, and the
+    closed-form LEACE step removes the linear remainder exactly on the training
+    distribution; both are dominated by the differences between persons, and the
+    within-label projection removes what they leave within persons (on ORL it brings an
+    MLP probe from 0.66 to 0.53). The residual encoder keeps verification on unseen identities: the
+    dense stack, once its losses cannot be met by a blown-up common direction, memorises
+    the training identities (ORL: AUC 0.88-0.97 on held-out subjects). Measured on
+    ``make_blinding_problem`` with a mostly non-linear factor (120 subjects,
+    ``nonlinearity=0.8``, strength 3, 3 subject-disjoint folds), MLP/SVM/RF/LR probes
+    read 0.91/0.92/0.84/0.89 on raw features (AUC 0.976), 0.56/0.51/0.53/0.77 after the
+    paper's recipe (AUC 0.988) and 0.50/0.51/0.53/0.50 after the default (AUC 0.984).
 
     Examples
     --------
@@ -139,6 +160,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
         suppression="mmd",
         preserve=0.0,
         erase_linear=True,
+        erase_within=32,
         neutral_class=None,
         target=0.9,
         margin=0.2,
@@ -158,6 +180,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
         self.suppression = suppression
         self.preserve = preserve
         self.erase_linear = erase_linear
+        self.erase_within = erase_within
         self.neutral_class = neutral_class
         self.target = target
         self.margin = margin

@@ -197,11 +197,13 @@ def test_losses_cannot_be_met_by_one_huge_common_direction(split):
     blowing up one common direction until every sample is parallel: the probes behind a
     StandardScaler then see that direction alone, while the attribute stays intact in the
     rest. The losses now see phi centred and scaled, so the learned phi alone (without
-    the LEACE step) must carry no dominant direction and no linear trace of the factor.
+    the closed-form steps) must carry no dominant direction and no linear trace of the factor.
     """
     data, train = split
     X = data.X + 5.0  # a common offset much larger than the per-sample spread
-    suppressor = SensitiveNetsSuppressor(max_epochs=40, erase_linear=False, progress=False)
+    suppressor = SensitiveNetsSuppressor(
+        max_epochs=40, erase_linear=False, erase_within=0, progress=False
+    )
     suppressor.set_params(random_state=0).fit(
         X[train], data.subject[train], sensitive_features=data.sensitive[train]
     )

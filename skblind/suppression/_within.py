@@ -1,0 +1,82 @@
+"""Directions along which the sensitive classes differ within each label of ``y``."""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["within_label_directions"]
+
+
+def _contrasts(phi, y_codes, s_codes):
+    """Each sensitive class's mean minus its label's mean, weighted by sqrt(count)."""
+    rows = []
+    known = (y_codes >= 0) & (s_codes >= 0)
+    for label in np.unique(y_codes[known]):
+        member = known & (y_codes == label)
+        classes = np.unique(s_codes[member])
+        if len(classes) < 2:
+            continue
+        mean = phi[member].mean(axis=0)
+        for value in classes:
+            inside = member & (s_codes == value)
+            rows.append(np.sqrt(inside.sum()) * (phi[inside].mean(axis=0) - mean))
+    return np.asarray(rows, dtype=np.float64).reshape(-1, phi.shape[1])
+
+
+def _permuted_within_labels(y_codes, s_codes, rng):
+    """Shuffle the sensitive codes among the samples of each label."""
+    shuffled = s_codes.copy()
+    for label in np.unique(y_codes[y_codes >= 0]):
+        member = np.flatnonzero((y_codes == label) & (s_codes >= 0))
+        shuffled[member] = rng.permutation(s_codes[member])
+    return shuffled
+
+
+def within_label_directions(phi, y_codes, s_codes, n_components, n_null=5, random_state=None):
+    """Orthonormal directions in which the sensitive classes differ within labels of ``y``.
+
+    For every label of ``y`` (an identity) whose samples hold two sensitive classes or
+    more, each class mean minus the label's mean, weighted by the square root of the
+    class's count, is one contrast: how the attribute moves that person's embedding.
+    The leading right singular vectors of all contrasts span the directions in which
+    the attribute varies within persons (nuisance attribute projection, Solomonoff et
+    al. 2005). A direction is kept while its singular value exceeds the mean of the
+    same-rank singular value over ``n_null`` draws with the sensitive labels shuffled
+    within each label (parallel analysis): what noise alone would give is left alone.
+
+    Parameters
+    ----------
+    phi : ndarray of shape (n_samples, n_features)
+        The representation (centred).
+    y_codes, s_codes : ndarray of shape (n_samples,) of int
+        Label and sensitive codes, -1 where missing.
+    n_components : int
+        How many directions at most.
+    n_null : int, default=5
+        Shuffled draws for the noise level.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffles.
+
+    Returns
+    -------
+    ndarray of shape (k, n_features)
+        Orthonormal rows, ``k <= n_components`` (0 rows when no label holds two
+        sensitive classes, or no direction stands above the noise).
+    """
+    contrasts = _contrasts(phi, y_codes, s_codes)
+    if len(contrasts) == 0 or n_components == 0:
+        return np.zeros((0, phi.shape[1]), dtype=phi.dtype)
+    _, singular, vt = np.linalg.svd(contrasts, full_matrices=False)
+    rng = check_random_state(random_state)
+    null = np.mean(
+        [
+            np.linalg.svd(
+                _contrasts(phi, y_codes, _permuted_within_labels(y_codes, s_codes, rng)),
+                compute_uv=False,
+            )
+            for _ in range(n_null)
+        ],
+        axis=0,
+    )
+    above = singular[: len(null)] > null
+    k = len(above) if above.all() else int(np.argmin(above))
+    return vt[: min(n_components, k)].astype(phi.dtype)

@@ -1,0 +1,37 @@
+import numpy as np
+
+from skblind.suppression._within import within_label_directions
+
+
+def people(n_people=40, n_per=10, n_features=50, shift=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(n_people), n_per)
+    s = rng.integers(0, 2, len(y))
+    X = rng.normal(scale=3.0, size=(n_people, n_features))[y] + rng.normal(
+        size=(len(y), n_features)
+    )
+    direction = np.zeros(n_features)
+    direction[3] = 1.0
+    return X + shift * s[:, None] * direction, y, s, direction
+
+
+def test_finds_the_direction_the_attribute_moves_each_person_along():
+    X, y, s, direction = people(shift=2.0)
+    found = within_label_directions(X - X.mean(0), y, s, 32, random_state=0)
+    assert 1 <= len(found) <= 3
+    assert abs(found[0] @ direction) > 0.9  # estimated from 40 persons in 50 dimensions
+    np.testing.assert_allclose(found @ found.T, np.eye(len(found)), atol=1e-5)
+
+
+def test_keeps_nothing_when_the_attribute_does_not_move_anyone():
+    X, y, s, _ = people(shift=0.0)
+    assert len(within_label_directions(X - X.mean(0), y, s, 32, random_state=0)) == 0
+
+
+def test_no_label_with_two_classes_and_missing_codes():
+    X, y, s, _ = people(shift=2.0)
+    constant = (y % 2).astype(int)  # every person holds one class only
+    assert len(within_label_directions(X, y, constant, 32, random_state=0)) == 0
+    missing = np.full_like(s, -1)
+    assert len(within_label_directions(X, y, missing, 32, random_state=0)) == 0
+    assert len(within_label_directions(X, y, s, 0, random_state=0)) == 0
