@@ -4,8 +4,8 @@ Baseline: a hand-written torch loop that performs the same updates on the same d
 (same modules, losses, optimizers, batch size, epochs and shuffled batches: one
 adversary step and one encoder step per batch; each suppressor's default encoder).
 Prints the fit time of each and the ratio skorch / bare, measured in this run (median
-of ``--repeats`` runs). The closed-form LEACE step is switched off on both sides (it is
-not part of the training loop).
+of ``--repeats`` runs). The closed-form steps after training (within-person projection,
+LEACE) are switched off on both sides (they are not part of the training loop).
 
     python benchmarks/bench_suppressors.py [--n-subjects 200] [--epochs 20] [--repeats 3]
 """
@@ -91,6 +91,7 @@ def main():
         lam=LAM,
         suppression="mmd",
         erase_linear=False,
+        erase_within=0,
         progress=False,
         random_state=0,
         device="cpu",

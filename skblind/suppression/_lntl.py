@@ -102,9 +102,10 @@ class LNTLSuppressor(BaseSuppressor):
         ``suppression`` (negative entropy), ``adversary_accuracy``.
     classes_, sensitive_classes_ : ndarray
     n_features_in_, n_features_out_ : int
-    center_ : ndarray of shape (n_features_out_,)
-        Mean of the encoder's output on the training samples; ``transform`` subtracts it.
-    within_directions_ : ndarray of shape (k, n_features_out_)
+    center_ : ndarray of shape (n_phi,)
+        Mean of the encoder's output on the training samples (``n_phi`` is
+        ``n_features_out_``); ``transform`` subtracts it.
+    within_directions_ : ndarray of shape (k, n_phi)
         The orthonormal within-label directions ``erase_within`` projects out
         (``k <= erase_within``; 0 rows when none stands above the shuffled noise).
     eraser_ : LEACEEraser or None

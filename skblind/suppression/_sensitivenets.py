@@ -106,9 +106,10 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     classes_, sensitive_classes_ : ndarray
         The labels of ``y`` and of ``sensitive_features`` seen in ``fit``.
     n_features_in_, n_features_out_ : int
-    center_ : ndarray of shape (n_features_out_,)
-        Mean of the encoder's output on the training samples; ``transform`` subtracts it.
-    within_directions_ : ndarray of shape (k, n_features_out_)
+    center_ : ndarray of shape (n_phi,)
+        Mean of the encoder's output on the training samples (``n_phi`` is
+        ``n_features_out_``); ``transform`` subtracts it.
+    within_directions_ : ndarray of shape (k, n_phi)
         The orthonormal within-label directions ``erase_within`` projects out
         (``k <= erase_within``; 0 rows when none stands above the shuffled noise).
     eraser_ : LEACEEraser or None
