@@ -6,27 +6,32 @@ from sklearn.utils import check_random_state
 __all__ = ["within_label_directions"]
 
 
-def _contrasts(phi, y_codes, s_codes):
+def _label_groups(y_codes, s_codes):
+    """Indices of the samples with both codes: one increasing array per label, labels sorted."""
+    known = np.flatnonzero((y_codes >= 0) & (s_codes >= 0))
+    order = known[np.argsort(y_codes[known], kind="stable")]
+    _, starts = np.unique(y_codes[order], return_index=True)
+    return np.split(order, starts[1:])
+
+
+def _contrasts(phi, s_codes, groups):
     """Each sensitive class's mean minus its label's mean, weighted by sqrt(count)."""
     rows = []
-    known = (y_codes >= 0) & (s_codes >= 0)
-    for label in np.unique(y_codes[known]):
-        member = known & (y_codes == label)
+    for member in groups:
         classes = np.unique(s_codes[member])
         if len(classes) < 2:
             continue
         mean = phi[member].mean(axis=0)
         for value in classes:
-            inside = member & (s_codes == value)
-            rows.append(np.sqrt(inside.sum()) * (phi[inside].mean(axis=0) - mean))
+            inside = member[s_codes[member] == value]
+            rows.append(np.sqrt(len(inside)) * (phi[inside].mean(axis=0) - mean))
     return np.asarray(rows, dtype=np.float64).reshape(-1, phi.shape[1])
 
 
-def _permuted_within_labels(y_codes, s_codes, rng):
+def _permuted_within_labels(s_codes, groups, rng):
     """Shuffle the sensitive codes among the samples of each label."""
     shuffled = s_codes.copy()
-    for label in np.unique(y_codes[y_codes >= 0]):
-        member = np.flatnonzero((y_codes == label) & (s_codes >= 0))
+    for member in groups:
         shuffled[member] = rng.permutation(s_codes[member])
     return shuffled
 
@@ -62,15 +67,19 @@ def within_label_directions(phi, y_codes, s_codes, n_components, n_null=5, rando
         Orthonormal rows, ``k <= n_components`` (0 rows when no label holds two
         sensitive classes, or no direction stands above the noise).
     """
-    contrasts = _contrasts(phi, y_codes, s_codes)
-    if len(contrasts) == 0 or n_components == 0:
-        return np.zeros((0, phi.shape[1]), dtype=phi.dtype)
+    nothing = np.zeros((0, phi.shape[1]), dtype=phi.dtype)
+    if n_components == 0:
+        return nothing
+    groups = _label_groups(y_codes, s_codes)
+    contrasts = _contrasts(phi, s_codes, groups)
+    if len(contrasts) == 0:
+        return nothing
     _, singular, vt = np.linalg.svd(contrasts, full_matrices=False)
     rng = check_random_state(random_state)
     null = np.mean(
         [
             np.linalg.svd(
-                _contrasts(phi, y_codes, _permuted_within_labels(y_codes, s_codes, rng)),
+                _contrasts(phi, _permuted_within_labels(s_codes, groups, rng), groups),
                 compute_uv=False,
             )
             for _ in range(n_null)
