@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 
 from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
-from ._labels import encode_with_missing
+from ._diagnostics import warn_if_collapsed, warn_if_duplicates
+from ._labels import check_sensitive_classes, encode_with_missing
 from ._linear import LEACEEraser
 from ._within import within_label_directions
 
@@ -33,10 +34,17 @@ _HISTORY_KEYS = ("utility_loss", "suppression", "adversary_accuracy")
 
 
 class _EpochProgress(Callback):
-    """A tqdm bar over epochs showing the latest losses."""
+    """A tqdm bar over epochs showing the latest losses.
+
+    The bar lives only while training: it holds the terminal's stream, which cannot be
+    pickled, so a fitted suppressor keeps no trace of it.
+    """
 
     def __init__(self, desc):
         self.desc = desc
+
+    def __getstate__(self):
+        return {k: v for k, v in vars(self).items() if k != "bar_"}
 
     def on_train_begin(self, net, **kwargs):
         self.bar_ = tqdm(total=net.max_epochs, desc=self.desc, unit="epoch")
@@ -48,6 +56,7 @@ class _EpochProgress(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
+        del self.bar_
 
 
 class BaseSuppressor(
@@ -119,11 +128,6 @@ class BaseSuppressor(
 
     def _check_labels(self, y_codes, s_codes):
         """Check the encoded labels; subclasses add what their losses need."""
-        if len(self.sensitive_classes_) < 2:
-            raise ValueError(
-                "sensitive_features must hold at least two classes among the labelled "
-                f"samples; got {self.sensitive_classes_.tolist()}"
-            )
 
     def fit(self, X, y, *, sensitive_features=None):
         """Learn phi: keep what ``y`` needs, remove what ``sensitive_features`` needs.
@@ -134,11 +138,12 @@ class BaseSuppressor(
             Frozen input embeddings.
         y : array-like of shape (n_samples,)
             Labels of the task to keep (identities, or any classes); strings or ints.
-            A missing label (None, NaN or -1) means the sample trains only the
-            sensitive side.
+            A missing label (None or NaN) means the sample trains only the sensitive
+            side; -1, like any other value, is a label.
         sensitive_features : array-like of shape (n_samples,)
-            The attribute to remove (e.g. expression); strings or ints. A missing label
-            (None, NaN or -1) means the sample trains only the utility side. Passed by
+            The attribute to remove (e.g. expression); strings or ints (-1 included).
+            A missing label (None or NaN) means the sample trains only the utility
+            side. Passed by
             keyword, or routed by scikit-learn's metadata routing
             (``set_fit_request(sensitive_features=True)``).
 
@@ -164,7 +169,10 @@ class BaseSuppressor(
         s_codes, self.sensitive_classes_ = encode_with_missing(
             sensitive_features, "sensitive_features"
         )
+        check_sensitive_classes(s_codes, self.sensitive_classes_, sensitive_features)
         self._check_labels(y_codes, s_codes)
+        if self.erase_within:
+            warn_if_duplicates(type(self).__name__, X, y_codes, s_codes)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         device = resolve_device(self.device)
         callbacks = [(k, PassthroughScoring(name=k, on_train=True)) for k in _HISTORY_KEYS]
@@ -206,6 +214,8 @@ class BaseSuppressor(
         if self.erase_linear:
             known = s_codes >= 0
             self.eraser_ = LEACEEraser().fit(phi[known], sensitive_features=s_codes[known])
+            phi = self.eraser_.transform(phi)
+        warn_if_collapsed(type(self).__name__, X, phi)
         return self
 
     def _project_out(self, phi):

@@ -1,19 +1,19 @@
 """Encoding of the labels given to the suppressors, with missing values allowed."""
 
-from numbers import Number
-
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import type_of_target
 
-__all__ = ["encode_with_missing", "is_missing"]
+__all__ = ["check_sensitive_classes", "encode_with_missing", "is_missing"]
+
+#: What the label encoders treat as missing. -1 is a class like any other.
+MISSING = "None or NaN (pandas NA too); -1 and every other number are classes"
 
 
 def is_missing(values):
-    """Boolean mask of missing labels: None, NaN (or pandas NA) and the number -1."""
-    series = pd.Series(np.asarray(values, dtype=object).ravel())
-    minus_one = series.map(lambda v: isinstance(v, Number) and not isinstance(v, bool) and v == -1)
-    return (series.isna() | minus_one.astype(bool)).to_numpy()
+    """Boolean mask of missing labels: None and NaN (or pandas NA / NaT)."""
+    return pd.isna(pd.Series(np.asarray(values, dtype=object).ravel())).to_numpy()
 
 
 def encode_with_missing(values, name):
@@ -22,7 +22,7 @@ def encode_with_missing(values, name):
     Parameters
     ----------
     values : array-like of shape (n_samples,)
-        Strings or numbers; None, NaN and -1 mean "missing".
+        Strings or numbers; None and NaN mean "missing" (a label -1 is a class).
     name : str
         The argument's name, for error messages.
 
@@ -50,3 +50,44 @@ def encode_with_missing(values, name):
     encoder = LabelEncoder().fit(known.tolist())
     codes[~missing] = encoder.transform(known.tolist())
     return codes, encoder.classes_
+
+
+def check_sensitive_classes(codes, classes, values):
+    """Refuse a sensitive attribute that cannot be suppressed as classes.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples,) of int
+        Codes from :func:`encode_with_missing`, -1 where missing.
+    classes : ndarray
+        The distinct labels.
+    values : array-like of shape (n_samples,)
+        The labels as given (to tell a continuous attribute).
+
+    Raises
+    ------
+    ValueError
+        With fewer than two classes among the labelled samples, or with a continuous
+        attribute (as many classes as labelled samples, or more than half as many):
+        classes seen once cannot be told apart from noise, and erasing them collapses
+        the representation.
+    """
+    n_known = int(np.sum(codes >= 0))
+    n_missing = len(codes) - n_known
+    if len(classes) < 2:
+        raise ValueError(
+            "sensitive_features must hold at least two classes among the labelled "
+            f"samples; got {classes.tolist()} ({n_known} labelled, {n_missing} missing; "
+            f"missing means {MISSING})"
+        )
+    known = np.asarray(values, dtype=object).ravel()[codes >= 0]
+    try:
+        continuous = type_of_target(known.astype(float)).startswith("continuous")
+    except (TypeError, ValueError):  # strings or other objects: classes by nature
+        continuous = False
+    if continuous or 2 * len(classes) > n_known:
+        raise ValueError(
+            f"sensitive_features has {len(classes)} distinct values among {n_known} "
+            "labelled samples: it looks continuous, not like classes. Bin it into a few "
+            "classes (e.g. with numpy.digitize) before suppressing it"
+        )

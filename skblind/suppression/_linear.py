@@ -10,7 +10,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from .._persistence import VersionedPickleMixin
-from ._labels import encode_with_missing
+from ._diagnostics import warn_if_collapsed
+from ._labels import check_sensitive_classes, encode_with_missing
 
 __all__ = ["INLPEraser", "LEACEEraser"]
 
@@ -30,14 +31,17 @@ class _BaseEraser(
         y : ignored
             Accepted for Pipeline compatibility.
         sensitive_features : array-like of shape (n_samples,)
-            The attribute to erase; missing labels (None, NaN, -1) are left out.
+            The attribute to erase; missing labels (None or NaN) are left out; -1 is a
+            class like any other.
 
         Returns
         -------
         self
         """
         X, codes = self._validated(X, sensitive_features)
-        return self._fit(X, codes)
+        self._fit(X, codes)
+        warn_if_collapsed(type(self).__name__, X, X - (X - self.bias_) @ self.projection_)
+        return self
 
     def _validated(self, X, sensitive_features):
         self._validate_params()
@@ -51,11 +55,7 @@ class _BaseEraser(
         codes, self.sensitive_classes_ = encode_with_missing(
             sensitive_features, "sensitive_features"
         )
-        if len(self.sensitive_classes_) < 2:
-            raise ValueError(
-                "sensitive_features must hold at least two classes; got "
-                f"{self.sensitive_classes_.tolist()}"
-            )
+        check_sensitive_classes(codes, self.sensitive_classes_, sensitive_features)
         known = codes >= 0
         return X[known], codes[known]
 

@@ -113,7 +113,7 @@ class LNTLSuppressor(BaseSuppressor):
 
     Notes
     -----
-    Samples with a missing sensitive label (None, NaN, -1) train only the main task;
+    Samples with a missing sensitive label (None or NaN; -1 is a class) train only the main task;
     samples with a missing ``y`` train only the bias side.
     """
 

@@ -24,7 +24,9 @@ def centred(phi):
     sensitive information stays, intact, in the small remaining variations.
     """
     phi = phi - phi.mean(dim=0)
-    return phi / phi.pow(2).sum(dim=1).mean().sqrt().clamp_min(1e-12)
+    # Clamped before the square root: sqrt's gradient at 0 is infinite, and a batch of
+    # one sample is exactly 0 once centred (0 * inf = NaN in the backward pass).
+    return phi / phi.pow(2).sum(dim=1).mean().clamp_min(1e-24).sqrt()
 
 
 def batch_hard_triplet_loss(phi, labels, margin):

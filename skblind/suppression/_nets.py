@@ -107,19 +107,23 @@ class AdversarialNet(NeuralNet):
         sensitive = yi[:, 1]
         known = sensitive >= 0
         if known.any():
+            with torch.no_grad():  # the encoder does not change during these steps
+                phi = self.encode(Xi)[known]
             for _ in range(self.adversary_steps):
-                with torch.no_grad():
-                    phi = self.encode(Xi)[known]
                 self.adversary_optimizer_.zero_grad()
                 logits = self.adversary_(phi)
                 self.criterion_(logits, sensitive[known]).backward()
                 self.adversary_optimizer_.step()
+            if not self.adversary_steps:  # the adversary is only read, never trained
+                with torch.no_grad():
+                    logits = self.adversary_(phi)
             accuracy = (logits.argmax(dim=1) == sensitive[known]).float().mean().item()
             self.history.record_batch("adversary_accuracy", accuracy)
         for _ in range(self.encoder_steps):
             self.optimizer_.zero_grad()
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            self._check_finite("loss", torch.isfinite(loss))
             loss.backward()
             self.notify(
                 "on_grad_computed",
@@ -129,7 +133,19 @@ class AdversarialNet(NeuralNet):
                 training=True,
             )
             self.optimizer_.step()
+        weights = [*self.module_.parameters(), *self.adversary_.parameters()]
+        self._check_finite("weights", torch.stack([w.isfinite().all() for w in weights]).all())
         return {"loss": loss, "y_pred": y_pred}
+
+    def _check_finite(self, what, finite):
+        """Stop training with an error naming the epoch and batch unless ``finite``."""
+        if not bool(finite):
+            epoch, batch = len(self.history), len(self.history[-1, "batches"])
+            raise FloatingPointError(
+                f"training diverged: non-finite {what} at epoch {epoch}, batch {batch} "
+                f"(1-based); lower the learning rate (now "
+                f"{self.optimizer_.param_groups[0]['lr']}) or lam (now {self.lam})"
+            )
 
     def paper_suppression(self, phi, logits):
         """Return the method's own suppression term, given phi and the adversary's logits."""

@@ -117,7 +117,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
 
     Notes
     -----
-    Samples with a missing sensitive label (None, NaN, -1) train only the triplet
+    Samples with a missing sensitive label (None or NaN; -1 is a class) train only the triplet
     side; samples with a missing ``y`` train only the adversary and the suppression.
 
     Why not the paper's recipe by default: its target on one class is met by a phi that

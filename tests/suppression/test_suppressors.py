@@ -127,7 +127,9 @@ def test_string_labels_and_missing_labels(small):
 def test_encode_with_missing():
     codes, classes = encode_with_missing(["b", None, "a", np.nan, "b"], "y")
     assert codes.tolist() == [1, -1, 0, -1, 1] and classes.tolist() == ["a", "b"]
-    codes, classes = encode_with_missing([3, -1, 5], "y")
+    codes, classes = encode_with_missing([3, -1, 5], "y")  # -1 is a class, not "missing"
+    assert codes.tolist() == [1, 0, 2] and classes.tolist() == [-1, 3, 5]
+    codes, _ = encode_with_missing([3.0, np.nan, 5.0], "y")
     assert codes.tolist() == [0, -1, 1]
     with pytest.raises(ValueError, match="mixes label types"):
         encode_with_missing(["a", 1], "sensitive_features")
@@ -222,3 +224,12 @@ def test_losses_cannot_be_met_by_one_huge_common_direction(split):
         verification_roc_auc(Z, data.subject[~train])
         >= verification_roc_auc(X[~train], data.subject[~train]) - 0.02
     )
+
+
+@pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor])
+def test_an_adversary_that_is_never_trained_is_still_read(cls, small):
+    """adversary_steps=0 passed validation and then crashed (UnboundLocalError)."""
+    fitted = cls(**FAST, adversary_steps=0).fit(
+        small.X, small.subject, sensitive_features=small.sensitive
+    )
+    assert np.isfinite(fitted.history_["adversary_accuracy"]).all()
