@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pandas as pd
 
-from ._io import atomic_path
+from ._io import CSV_LABELS, atomic_path, typed_labels
 
 __all__ = ["audit_embeddings", "embed_images", "fit_suppressor", "read_embeddings"]
 
@@ -30,11 +31,24 @@ def _chunks_of(iterable, size):
         yield chunk
 
 
+_CSV_ERRORS = (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)
+
+
 def _resolve_paths(table, base, source):
     if "path" not in table.columns:
         raise ValueError(f"{source}: no 'path' column (columns: {list(table.columns)})")
+    empty = table.index[table["path"].isna()]
+    if len(empty):
+        lines = ", ".join(str(i + 2) for i in empty[:5])
+        raise ValueError(f"{source}: empty path on line {lines} (line 1 is the header)")
     table["path"] = [str(p if Path(p).is_absolute() else base / p) for p in table["path"]]
     return table
+
+
+def _csv_error(source, exc):
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return ValueError(f"{source}: empty file; give a CSV with a 'path' column")
+    return ValueError(f"{source}: cannot be read as CSV ({exc})")
 
 
 def _input_chunks(source, size):
@@ -48,11 +62,17 @@ def _input_chunks(source, size):
         if not found:
             raise ValueError(f"{source}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
     elif source.suffix.lower() == ".csv":
+        found = False
         try:
-            for table in pd.read_csv(source, chunksize=size):
+            for table in pd.read_csv(source, chunksize=size, **CSV_LABELS):
+                if table.empty:  # a header without rows
+                    continue
+                found = True
                 yield _resolve_paths(table, source.parent, source)
-        except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{source}: cannot be read as CSV ({exc})") from None
+        except _CSV_ERRORS as exc:
+            raise _csv_error(source, exc) from None
+        if not found:
+            raise ValueError(f"{source}: no rows under the header; nothing to embed")
     else:
         raise ValueError(f"{source}: give a folder of images or a CSV file with a 'path' column")
 
@@ -60,10 +80,10 @@ def _input_chunks(source, size):
 def _read_path_csv(path):
     """Read a CSV with a ``path`` column; relative paths are taken from the CSV's folder."""
     try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot be read as CSV ({exc})") from None
-    return _resolve_paths(table, Path(path).parent, path)
+        table = pd.read_csv(path, **CSV_LABELS)
+    except _CSV_ERRORS as exc:
+        raise _csv_error(path, exc) from None
+    return typed_labels(_resolve_paths(table, Path(path).parent, path))
 
 
 def embed_images(source, output, *, shard_size=1024, client=None, progress=True, **params):
@@ -98,8 +118,10 @@ def embed_images(source, output, *, shard_size=1024, client=None, progress=True,
 
     if shard_size < 1:
         raise ValueError(f"shard_size={shard_size!r} must be at least 1")
+    chunks = _input_chunks(source, shard_size)
+    first = next(chunks)  # an unreadable or empty input fails before the folder is made
     return embed_to_shards(
-        _input_chunks(source, shard_size),
+        itertools.chain([first], chunks),
         output,
         FaceEmbedder(**params),
         client=client,
@@ -121,11 +143,26 @@ def read_embeddings(path, labels=None):
     -------
     X : ndarray
     table : pandas.DataFrame
-        ``path`` and the label columns, one row per embedding.
+        ``path`` and the label columns (strings as written), one row per embedding.
+
+    Raises
+    ------
+    ValueError
+        If an embedding is NaN (an image without a face, embedded with
+        ``--on-no-face nan``): the message names the images.
     """
     from .embedding import read_shards
 
     X, table = read_shards(path)
+    no_face = np.flatnonzero(np.isnan(X).any(axis=1))
+    if len(no_face):
+        names = ", ".join(repr(table["path"][i]) for i in no_face[:5])
+        more = f" and {len(no_face) - 5} more" if len(no_face) > 5 else ""
+        raise ValueError(
+            f"{path}: {len(no_face)} of {len(X)} embeddings are NaN (images where no face "
+            f"was found, embedded with --on-no-face nan): {names}{more}. Drop those images "
+            "from the input, or embed them with --on-no-face whole"
+        )
     if labels is not None:
         extra = _read_path_csv(labels)
         missing = sorted(set(table["path"]) - set(extra["path"]))
@@ -174,6 +211,9 @@ def fit_suppressor(
     from .suppression import LNTLSuppressor, SensitiveNetsSuppressor
 
     classes = {"sensitivenets": SensitiveNetsSuppressor, "lntl": LNTLSuppressor}
+    output = Path(output)
+    if output.is_dir():
+        raise ValueError(f"{output}: is a folder; give the .joblib file to write")
     X, table = read_embeddings(embeddings, labels)
     source = labels or embeddings
     model = classes[method](**params).fit(
@@ -181,6 +221,27 @@ def fit_suppressor(
     )
     with atomic_path(output) as tmp:
         joblib.dump(model, tmp)
+    return model
+
+
+def _load_model(path):
+    """Load a fitted transformer saved by ``fit``; name the file when it is not one.
+
+    joblib (like pickle) runs code from the file it loads: load only files you trust.
+    """
+    try:
+        model = joblib.load(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such model file") from None
+    except Exception as exc:  # a file of another kind fails in many ways inside pickle
+        raise ValueError(
+            f"{path}: not a model file written by skblind fit ({type(exc).__name__}: {exc})"
+        ) from None
+    if not hasattr(model, "transform"):
+        raise ValueError(
+            f"{path}: holds a {type(model).__name__}, not a fitted transformer; give a "
+            "file written by skblind fit"
+        )
     return model
 
 
@@ -222,7 +283,8 @@ def audit_embeddings(
     subject = None if groups is None else _column(table, groups, source)
     representations = {"raw": None}
     if model is not None:
-        representations[Path(model).stem] = joblib.load(model).transform(X)
+        name = Path(model).stem
+        representations["raw (model)" if name == "raw" else name] = _load_model(model).transform(X)
     leakage, verification = audit_report(
         X,
         attributes,

@@ -327,7 +327,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (OSError, ValueError, ImportError) as exc:
+    except (OSError, ValueError, ImportError, FloatingPointError) as exc:
         print(f"skblind {args.command}: error: {exc}", file=sys.stderr)
         return 1
 

@@ -8,7 +8,7 @@ from ._images import as_image_list
 __all__ = ["dask_transform", "embed_partition"]
 
 
-def embed_partition(embedder, items):
+def embed_partition(embedder, items, first_index=0):
     """Embed one partition on a worker (the backbone is loaded once per worker process).
 
     Parameters
@@ -17,12 +17,15 @@ def embed_partition(embedder, items):
         Unfitted or fitted; it is only used for its parameters.
     items : list
         Image paths (or images) of the partition.
+    first_index : int, default=0
+        Position of the partition's first item in the whole input (errors name items
+        by their position in the whole input).
 
     Returns
     -------
     ndarray of shape (len(items), n_features)
     """
-    return embedder.fit().transform(items)
+    return embedder.fit()._embed(items, first_index)
 
 
 def dask_transform(embedder, X, *, client=None, partition_size=256):
@@ -70,7 +73,9 @@ def dask_transform(embedder, X, *, client=None, partition_size=256):
     worker_embedder = clone(embedder).set_params(progress=False)
     worker_embedder.fit()  # fail here, not on every worker, if the settings are wrong
     futures = [
-        client.submit(embed_partition, worker_embedder, items[start : start + partition_size])
+        client.submit(
+            embed_partition, worker_embedder, items[start : start + partition_size], start
+        )
         for start in range(0, len(items), partition_size)
     ]
     return np.concatenate(client.gather(futures))

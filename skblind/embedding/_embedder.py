@@ -247,8 +247,15 @@ class FaceEmbedder(
             ``on_no_face="raise"``) some images have no detectable face; the message
             names the items.
         """
+        return self._embed(_check_not_empty(as_image_list(X)))
+
+    def _embed(self, items, first_index=0):
+        """Embed a list of image items; errors number them from ``first_index`` on.
+
+        Callers that cut a larger input into pieces (shards, Dask partitions) pass the
+        piece's position, so that "item N" in a message counts over the whole input.
+        """
         settings = self._settings()
-        items = _check_not_empty(as_image_list(X))
         embed = check_memory(self.memory).cache(_embed_images)
         features = np.empty(
             (len(items), backbone_class(self.backbone).layers[self.layer]), dtype=np.float32
@@ -261,7 +268,7 @@ class FaceEmbedder(
             desc=f"FaceEmbedder({self.backbone}, {self.layer})",
         ) as bar:
             for start in range(0, len(items), self.batch_size):
-                batch = list(enumerate(items[start : start + self.batch_size], start))
+                batch = list(enumerate(items[start : start + self.batch_size], first_index + start))
                 images = [to_rgb_uint8(item, index) for index, item in batch]
                 if missing and self.on_no_face == "raise":
                     _, found = _find_faces(settings, images)

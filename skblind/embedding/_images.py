@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = ["as_image_list", "describe_item", "to_rgb_uint8"]
 
@@ -75,7 +75,9 @@ def _read_file(path, where):
     try:
         with Image.open(path) as image:
             image.load()
-            return _pil_to_rgb(image, where)
+            # Phones store the picture as the sensor saw it and say in EXIF how to turn
+            # it upright; the detector and backbone expect the upright face.
+            return _pil_to_rgb(ImageOps.exif_transpose(image), where)
     except Image.DecompressionBombError:
         raise ValueError(
             f"{where}: more than twice PIL's Image.MAX_IMAGE_PIXELS "

@@ -2,15 +2,25 @@
 
 A shard folder holds ``manifest.json`` (the embedder's settings and, once finished, the
 number of shards and images) and ``shard-00000.npz``, ``shard-00001.npz``, ... Each
-shard holds the embeddings ``X`` of ``shard_size`` consecutive inputs and their table
-(``path`` and label columns) as CSV text. Shards are written atomically, so a crash
-leaves only finished shards behind; a rerun checks that each finished shard holds the
-same paths and embeds the rest.
+shard holds the embeddings ``X`` of ``shard_size`` consecutive inputs, their table
+(``path`` and label columns) as CSV text, and ``sources``: the size and modification
+time of each image file when it was embedded. Shards are written atomically, so a crash
+leaves only finished shards behind. A rerun holds an exclusive lock on the folder,
+checks that each finished shard holds the same paths, rewrites the table of a shard
+whose labels changed, re-embeds a shard whose image files changed (saying which), and
+embeds the rest.
 """
 
 import io
 import json
+import os
+import socket
+import warnings
+import zipfile
+import zlib
 from collections import deque
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +29,7 @@ from sklearn.base import clone
 from tqdm.auto import tqdm
 
 from .. import __version__
-from .._io import atomic_path
+from .._io import CSV_LABELS, atomic_path, typed_labels
 
 __all__ = ["embed_to_shards", "read_shards"]
 
@@ -53,22 +63,90 @@ def _write_manifest(folder, manifest):
 
 
 def _load_shard(path):
+    """Return the embeddings, the table's CSV text and the sources' stats of a shard."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return data["X"], str(data["table"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"{path}: unreadable shard ({exc}); delete it to recompute") from None
+            sources = data["sources"] if "sources" in data.files else None
+            return data["X"], str(data["table"]), sources
+    except FileNotFoundError:
+        raise ValueError(
+            f"{path}: missing shard; rerun skblind embed into this folder to re-embed it"
+        ) from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(
+            f"{path}: damaged shard ({type(exc).__name__}: {exc}); delete it and rerun "
+            "skblind embed into this folder to re-embed it"
+        ) from None
 
 
-def _stored_paths(table_csv):
-    return pd.read_csv(io.StringIO(table_csv), usecols=["path"])["path"].astype(str).tolist()
+def _read_table(table_csv):
+    """Read a table stored as CSV text, every cell as written (empty cells are NaN)."""
+    return pd.read_csv(io.StringIO(table_csv), **CSV_LABELS)
 
 
-def _write_shard(path, X, table):
+def _table_csv(table):
     buffer = io.StringIO()
     table.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _source_stats(paths):
+    """Size and modification time (ns) of each file; -1 for one that cannot be read."""
+    stats = np.full((len(paths), 2), -1, dtype=np.int64)
+    for row, path in enumerate(paths):
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        stats[row] = info.st_size, info.st_mtime_ns
+    return stats
+
+
+def _write_shard(path, X, table, sources):
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(handle, X=X, table=np.array(buffer.getvalue()))
+        np.savez(handle, X=X, table=np.array(_table_csv(table)), sources=sources)
+
+
+@contextmanager
+def _folder_lock(folder):
+    """Hold an exclusive lock on ``folder`` for one run; a second run fails at once.
+
+    The lock is the operating system's (``flock``), so it is released when the holder
+    exits, even by ``kill -9``; the lock file names the holder.
+    """
+    path = Path(folder) / ".lock"
+    handle = open(path, "a+")
+    try:
+        try:
+            _lock(handle)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise ValueError(
+                f"{folder}: another skblind embed is writing to this folder ({holder}); "
+                "wait for it to finish, or give another --output"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"pid {os.getpid()} on {socket.gethostname()} since "
+            f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}\n"
+        )
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing the file releases the lock
+
+
+def _lock(handle):
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _check_resumable(folder, manifest, settings):
@@ -85,21 +163,55 @@ def _check_resumable(folder, manifest, settings):
         )
 
 
-def _pending(chunks, folder, progress_bar):
-    """Yield the (index, table) of shards still to embed; check the finished ones."""
+def _pending(chunks, folder, progress_bar, write_shard):
+    """Yield the (index, first item, table) of shards to embed; check the finished ones.
+
+    A finished shard whose paths differ from the input's is refused; one whose labels
+    changed gets the new table (its embeddings are kept); one whose image files changed
+    since they were embedded (size or modification time) is embedded again. Each
+    change is named in a warning.
+    """
+    first = 0
     for index, table in enumerate(chunks):
         path = _shard_path(folder, index)
-        if path.exists():
-            _, stored = _load_shard(path)
-            if _stored_paths(stored) != table["path"].astype(str).tolist():
-                raise ValueError(
-                    f"{path}: holds other images than shard {index} of the input (the "
-                    "input or --shard-size changed since it was written); use a new "
-                    "output folder"
-                )
-            progress_bar.update(len(table))
+        start, first = first, first + len(table)
+        if not path.exists():
+            yield index, start, table
             continue
-        yield index, table
+        X, stored, sources = _load_shard(path)
+        paths = table["path"].tolist()
+        if _read_table(stored)["path"].tolist() != paths:
+            raise ValueError(
+                f"{path}: holds other images than shard {index} of the input (the "
+                "input or --shard-size changed since it was written); use a new "
+                "output folder"
+            )
+        now = _source_stats(paths)
+        changed = (
+            np.arange(len(paths))
+            if sources is None or sources.shape != now.shape
+            else np.flatnonzero((sources != now).any(axis=1))
+        )
+        if len(changed):
+            names = ", ".join(repr(paths[i]) for i in changed[:3])
+            more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+            warnings.warn(
+                f"{path}: {len(changed)} image file(s) changed since they were embedded "
+                f"({names}{more}); embedding shard {index} again",
+                UserWarning,
+                stacklevel=2,
+            )
+            yield index, start, table
+            continue
+        if _table_csv(table) != stored:
+            warnings.warn(
+                f"{path}: the labels of shard {index} changed in the input; its table is "
+                "updated (the images did not change, their embeddings are kept)",
+                UserWarning,
+                stacklevel=2,
+            )
+            write_shard(index, X, table, sources)
+        progress_bar.update(len(table))
 
 
 def embed_to_shards(chunks, output, embedder, *, client=None, progress=True):
@@ -130,14 +242,35 @@ def embed_to_shards(chunks, output, embedder, *, client=None, progress=True):
     output = Path(output)
     if output.exists() and not output.is_dir():
         raise ValueError(f"{output}: exists and is not a folder; give a folder for the shards")
+    output.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(output):
+        return _embed_locked(chunks, output, embedder, client, progress)
+
+
+def _embed_locked(chunks, output, embedder, client, progress):
     embedder = clone(embedder).set_params(progress=False)
     settings = _embedder_settings(embedder)
     manifest = _read_manifest(output)
     _check_resumable(output, manifest, settings)
     n_features = embedder.fit().n_features_out_
-    if manifest is None:
-        manifest = {"skblind_version": __version__, "settings": settings, "complete": False}
+    reads_complete = manifest is not None and manifest.get("complete", False)
+    manifest = {"skblind_version": __version__, "settings": settings, "complete": False}
+    if not reads_complete:
         _write_manifest(output, manifest)
+
+    def mark_unfinished():
+        # The folder reads as unfinished from this run's first change until its end:
+        # an interrupted rerun must not leave a folder that reads as finished while
+        # its shards come from two versions of the input.
+        nonlocal reads_complete
+        if reads_complete:
+            _write_manifest(output, manifest)
+            reads_complete = False
+
+    def write_shard(index, X, table, sources):
+        mark_unfinished()
+        _write_shard(_shard_path(output, index), X, table, sources)
+
     counts = {"shards": 0, "images": 0}
 
     def counted():
@@ -147,16 +280,21 @@ def embed_to_shards(chunks, output, embedder, *, client=None, progress=True):
             yield table
 
     with tqdm(unit="img", disable=not progress, desc=f"embed -> {output}") as bar:
-        tasks = _pending(counted(), output, bar)
+        tasks = _pending(counted(), output, bar, write_shard)
         if client is None:
-            for index, table in tasks:
-                X = embedder.transform(table["path"].tolist())
-                _write_shard(_shard_path(output, index), X, table)
+            for index, start, table in tasks:
+                paths = table["path"].tolist()
+                sources = _source_stats(paths)  # before reading: a later change is caught
+                write_shard(index, embedder._embed(paths, first_index=start), table, sources)
                 bar.update(len(table))
         else:
-            _embed_on_cluster(client, embedder, tasks, output, bar)
+            _embed_on_cluster(client, embedder, tasks, write_shard, bar)
     if counts["images"] == 0:
         raise ValueError("no images to embed: the input is empty")
+    for stale in output.glob("shard-*.npz"):  # left by a longer earlier input
+        if int(stale.stem.split("-")[1]) >= counts["shards"]:
+            mark_unfinished()
+            stale.unlink()
     manifest.update(
         complete=True,
         n_shards=counts["shards"],
@@ -167,20 +305,22 @@ def embed_to_shards(chunks, output, embedder, *, client=None, progress=True):
     return manifest
 
 
-def _embed_on_cluster(client, embedder, tasks, output, bar):
+def _embed_on_cluster(client, embedder, tasks, write_shard, bar):
     from ._dask import embed_partition
 
     limit = 2 * max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
     in_flight = deque()
 
     def finish_oldest():
-        index, table, future = in_flight.popleft()
-        _write_shard(_shard_path(output, index), future.result(), table)
+        index, table, sources, future = in_flight.popleft()
+        write_shard(index, future.result(), table, sources)
         bar.update(len(table))
 
-    for index, table in tasks:
-        future = client.submit(embed_partition, embedder, table["path"].tolist(), pure=False)
-        in_flight.append((index, table, future))
+    for index, start, table in tasks:
+        paths = table["path"].tolist()
+        sources = _source_stats(paths)
+        future = client.submit(embed_partition, embedder, paths, start, pure=False)
+        in_flight.append((index, table, sources, future))
         if len(in_flight) >= limit:
             finish_oldest()
     while in_flight:
@@ -199,7 +339,10 @@ def read_shards(folder):
     -------
     X : ndarray of shape (n_images, n_features)
     table : pandas.DataFrame
-        ``path`` and the label columns, one row per embedding.
+        ``path`` and the label columns, one row per embedding, exactly as written in
+        the input: a column of canonical integers is int64 (float64 with NaN for empty
+        cells), any other column text (``"007"`` and ``"7"`` stay two labels, ``"NA"``
+        is a label); only empty cells are missing.
     """
     folder = Path(folder)
     manifest = _read_manifest(folder)
@@ -209,9 +352,7 @@ def read_shards(folder):
         raise ValueError(f"{folder}: unfinished (interrupted?); rerun skblind embed to resume")
     blocks, texts = [], []
     for index in range(manifest["n_shards"]):
-        X, text = _load_shard(_shard_path(folder, index))
+        X, text, _ = _load_shard(_shard_path(folder, index))
         blocks.append(X)
         texts.append(text if index == 0 else text.split("\n", 1)[1])
-    table = pd.read_csv(io.StringIO("".join(texts)))
-    table["path"] = table["path"].astype(str)
-    return np.concatenate(blocks), table
+    return np.concatenate(blocks), typed_labels(_read_table("".join(texts)))

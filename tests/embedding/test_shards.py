@@ -46,13 +46,13 @@ def test_an_interrupted_run_resumes_without_recomputing_finished_shards(
     finished = {p.name: p.stat().st_mtime_ns for p in out.glob("shard-*.npz")}
 
     embedded = []
-    original = FaceEmbedder.transform
+    original = FaceEmbedder._embed
 
-    def counting_transform(self, X):
-        embedded.extend(X)
-        return original(self, X)
+    def counting_embed(self, items, first_index=0):
+        embedded.extend(items)
+        return original(self, items, first_index)
 
-    monkeypatch.setattr(FaceEmbedder, "transform", counting_transform)
+    monkeypatch.setattr(FaceEmbedder, "_embed", counting_embed)
     embed_to_shards(_chunks(faces_table, 4), out, embedder, progress=False)
     assert embedded == faces_table["path"].tolist()[8:]
     assert {n: (out / n).stat().st_mtime_ns for n in finished} == finished
@@ -115,5 +115,5 @@ def test_a_corrupt_shard_is_named(tmp_path, faces_table):
     out = tmp_path / "out"
     embed_to_shards(_chunks(faces_table, 4), out, FaceEmbedder(progress=False), progress=False)
     (out / "shard-00001.npz").write_bytes(b"truncated")
-    with pytest.raises(ValueError, match="shard-00001.npz: unreadable shard"):
+    with pytest.raises(ValueError, match="shard-00001.npz: damaged shard .* delete it and rerun"):
         read_shards(out)
