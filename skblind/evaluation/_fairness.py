@@ -1,5 +1,7 @@
 """Fairness of a downstream classifier with fairlearn: TPR by group, equality of opportunity."""
 
+import warnings
+
 import numpy as np
 from fairlearn.metrics import (
     MetricFrame,
@@ -57,8 +59,19 @@ def equality_of_opportunity(y_true, y_pred, sensitive_features):
     Returns
     -------
     float
-        100 when every group has the same TPR.
+        100 when every group has the same TPR; NaN, with a warning naming the group,
+        when a group has no positive sample (its TPR is undefined).
     """
+    y_true, groups = np.asarray(y_true), np.asarray(sensitive_features)
+    without = [g for g in np.unique(groups).tolist() if not np.any(y_true[groups == g] == 1)]
+    if without:
+        warnings.warn(
+            f"equality_of_opportunity is undefined: group(s) {without} have no positive "
+            "sample, so their true-positive rate is undefined; returning NaN",
+            UserWarning,
+            stacklevel=2,
+        )
+        return float("nan")
     gap = equal_opportunity_difference(y_true, y_pred, sensitive_features=sensitive_features)
     return 100.0 * (1.0 - gap)
 
@@ -124,7 +137,22 @@ def make_biased_split(
             cells[label, priv, value] = members
             if share > 0:
                 largest = min(largest, len(members) * len(values) / share)
+    empty = [key for key, members in cells.items() if len(members) == 0 and shares[key[:2]] > 0]
+    if empty:
+        label, priv, value = empty[0]
+        where = f"y={label}, sensitive {'==' if priv else '!='} {np.asarray(privileged).tolist()!r}"
+        if balance_by is not None:
+            where += f", balance_by={np.asarray(value).tolist()!r}"
+        raise ValueError(
+            f"make_biased_split: no sample with {where}, which bias={bias} needs "
+            f"({len(empty)} empty cell(s)); use other data or bias"
+        )
     largest = int(np.floor(largest + 1e-9))
+    if largest == 0:
+        raise ValueError(
+            f"make_biased_split: the data allow no split with bias={bias} (a cell is too "
+            "small for its share)"
+        )
     n = largest if n is None else n
     if n > largest:
         raise ValueError(f"n={n} is more than the data allow with bias={bias}: at most {largest}")

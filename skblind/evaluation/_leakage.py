@@ -206,20 +206,31 @@ def audit_report(
     representations = {"raw": None} if representations is None else representations
     probes = default_probes() if probes is None else dict(probes)
     for name, values in attributes.items():
+        missing = np.flatnonzero(pd.isna(pd.Series(values.astype(object))))
+        if len(missing):
+            raise ValueError(
+                f"attribute {name!r} has {len(missing)} missing labels (rows "
+                f"{', '.join(map(str, missing[:5]))}{', ...' if len(missing) > 5 else ''}); "
+                "a probe cannot be scored on them: drop those rows first"
+            )
         if len(np.unique(values)) < 2:
             raise ValueError(
                 f"{name} has a single class {np.unique(values).tolist()}; nothing to probe"
             )
     groups_array = None if groups is None else np.asarray(groups)
     splits = _splits(first, groups_array, n_splits)
+    _check_folds(splits, attributes)
     names = list(probes) + (["adaptive"] if adaptive else [])
     rows, verification_rows = [], []
     for rep_name, rep in representations.items():
         predictions = {(a, p): np.empty_like(v) for a, v in attributes.items() for p in names}
         fold_scores = {key: [] for key in predictions}
         fold_verification = []
+        fold_chance = {a: [] for a in attributes}
         for train, test in splits:
-            Z_train, Z_test = _represent(rep, X, y, remove, train, test)
+            Z_train, Z_test = _represent(rep_name, rep, X, y, remove, train, test)
+            for attribute, target in attributes.items():
+                fold_chance[attribute].append(1.0 / len(np.unique(target[test])))
             for (attribute, name), predicted in predictions.items():
                 target = attributes[attribute]
                 probe = _fit_probe(probes, name, Z_train, target[train], groups_array, train)
@@ -248,7 +259,7 @@ def audit_report(
                     "accuracy": folds[:, 1].mean(),
                     "accuracy_std": folds[:, 1].std(),
                     "balanced_accuracy_pooled": balanced_accuracy_score(target, predicted),
-                    "chance": 1.0 / len(np.unique(target)),
+                    "chance": float(np.mean(fold_chance[attribute])),
                 }
             )
         if fold_verification:
@@ -290,13 +301,32 @@ def _fit_probe(probes, name, Z, target, groups, train):
     return probe.set_params(cv=StratifiedGroupKFold(probe.cv)).fit(Z, target, groups=groups[train])
 
 
-def _represent(rep, X, y, remove, train, test):
+def _check_folds(splits, attributes):
+    """Refuse, naming the attribute and fold, a training fold a probe cannot learn from."""
+    for fold, (train, _) in enumerate(splits, 1):
+        for name, values in attributes.items():
+            classes = np.unique(values[train])
+            if len(classes) < 2:
+                raise ValueError(
+                    f"attribute {name!r}: training fold {fold} of {len(splits)} holds a "
+                    f"single class {classes.tolist()}, so no probe can learn from it; use "
+                    "fewer folds (n_splits) or more subjects with each class"
+                )
+
+
+def _represent(rep_name, rep, X, y, remove, train, test):
     """Training and test blocks of one representation for one fold."""
     if rep is None:
         return X[train], X[test]
-    if isinstance(rep, np.ndarray) or hasattr(rep, "__array__") and not hasattr(rep, "fit"):
-        Z = check_array(rep, dtype=np.float64)
-        check_consistent_length(X, Z)
+    if not hasattr(rep, "fit"):
+        try:
+            Z = check_array(rep, dtype=np.float64)
+            check_consistent_length(X, Z)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"representation {rep_name!r}: give None, an array of shape (n_samples, k) "
+                f"or an unfitted transformer ({exc})"
+            ) from None
         return Z[train], Z[test]
     if y is None:
         raise ValueError("leakage_report needs y to fit the transformers it is given")
