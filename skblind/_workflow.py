@@ -246,7 +246,20 @@ def _load_model(path):
 
 
 def audit_embeddings(
-    embeddings, output, *, sensitive, groups=None, keep=(), model=None, labels=None, folds=5
+    embeddings,
+    output,
+    *,
+    sensitive,
+    groups=None,
+    keep=(),
+    model=None,
+    labels=None,
+    folds=5,
+    protocol="held-out",
+    repeats=1,
+    permutations=200,
+    jobs=None,
+    progress=True,
 ):
     """Leakage (and verification, with ``groups``) of raw and blinded embeddings.
 
@@ -268,7 +281,17 @@ def audit_embeddings(
     labels : path-like, default=None
         Extra labels CSV.
     folds : int, default=5
-        Number of (subject-disjoint, with ``groups``) folds.
+        Number of (subject-disjoint, with ``groups``) outer folds.
+    protocol : {"held-out", "in-sample"}, default="held-out"
+        Who the attackers train on (see :func:`~skblind.evaluation.audit_report`).
+    repeats : int, default=1
+        Repetitions of the outer folds.
+    permutations : int, default=200
+        Draws of each permutation null.
+    jobs : int, default=None
+        Parallel jobs.
+    progress : bool, default=True
+        Show a progress bar.
 
     Returns
     -------
@@ -292,6 +315,11 @@ def audit_embeddings(
         y=subject,
         representations=representations,
         n_splits=folds,
+        protocol=protocol,
+        n_repeats=repeats,
+        n_permutations=permutations,
+        n_jobs=jobs,
+        progress=progress,
     )
     output = Path(output)
     with atomic_path(output / "leakage.csv") as tmp:

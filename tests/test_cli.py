@@ -31,7 +31,21 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     leakage = pd.read_csv(tmp_path / "table_1_leakage.csv")
     assert set(leakage.representation) == {"raw", "LEACE", "INLP", "SensitiveNets", "LNTL"}
     assert set(leakage.attribute) == {"smiling", "glasses"}
-    assert set(leakage.probe) == {"MLP", "SVM", "RF", "LR", "adaptive"}
+    assert set(leakage.probe) == {
+        "MLP",
+        "SVM",
+        "RF",
+        "LR",
+        "MLP-white",
+        "HGB",
+        "kNN-cosine",
+        "adaptive",
+    }
+    assert set(leakage.protocol) == {"held-out"}
+    assert {"within_auc", "within_auc_p", "balanced_accuracy_p", "verdict"} <= set(leakage.columns)
+    in_sample = pd.read_csv(tmp_path / "table_1_in_sample.csv")
+    assert set(in_sample.protocol) == {"in-sample"} and set(in_sample.attribute) == {"smiling"}
+    assert "Protocol held-out" in out and "Within-identity AUC" in out
     fairness = pd.read_csv(tmp_path / "table_2_fairness.csv")
     assert set(fairness.split) == {"biased", "unbiased"}
     report = json.loads((tmp_path / "report.json").read_text())
@@ -119,6 +133,7 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
     )
     leakage = pd.read_csv(tmp_path / "audit" / "leakage.csv")
     assert set(leakage.representation) == {"raw", "model"}
+    assert set(leakage.protocol) == {"held-out"}
     assert set(leakage.attribute) == {"smiling", "glasses"}
     verification = pd.read_csv(tmp_path / "audit" / "verification.csv")
     assert verification.roc_auc.min() > 0.9

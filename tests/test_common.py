@@ -16,6 +16,7 @@ from sklearn.utils import estimator_checks as checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skblind.embedding import FaceEmbedder
+from skblind.evaluation import PCAWhitener
 from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
 
 API_CHECKS = [
@@ -108,4 +109,9 @@ SMALL = dict(max_epochs=2, batch_size=16, progress=False, random_state=0)
     expected_failed_checks=lambda estimator: SUPPRESSOR_FAILURES[type(estimator)],
 )
 def test_suppressors_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([PCAWhitener()])
+def test_attack_battery_transformers_sklearn_checks(estimator, check):
     check(estimator)

@@ -93,3 +93,31 @@ def test_gridsearch_over_lambda_and_probes_on_the_dask_joblib_backend(client):
         on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
     assert on_dask.best_params_["suppressor__lam"] == local.best_params_["suppressor__lam"]
+
+
+def test_the_audit_runs_its_splits_on_the_dask_joblib_backend(client):
+    from skblind.evaluation import audit_report
+
+    data = make_blinding_problem(
+        n_subjects=12, n_per_subject=6, n_features=8, identity_dim=4, random_state=0
+    )
+    options = dict(
+        groups=data.subject,
+        y=data.subject,
+        representations={
+            "raw": None,
+            "sn": SensitiveNetsSuppressor(max_epochs=2, progress=False, random_state=0),
+        },
+        probes={"LR": LogisticRegression(max_iter=500)},
+        adaptive=False,
+        n_splits=3,
+        n_permutations=50,
+        n_jobs=-1,
+        progress=False,
+    )
+    with distributed.get_task_stream(client) as tasks, joblib.parallel_config(backend="dask"):
+        on_dask, _ = audit_report(data.X, data.sensitive, **options)
+    assert len(tasks.data) >= 6  # 2 representations x 3 splits
+    local, _ = audit_report(data.X, data.sensitive, **options)
+    numeric = local.select_dtypes("number").columns
+    np.testing.assert_allclose(on_dask[numeric], local[numeric])

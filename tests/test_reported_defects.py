@@ -509,7 +509,11 @@ def test_audit_report_errors_name_the_attribute_and_fold(small):
     with pytest.raises(ValueError, match=r"attribute 'sensitive' has 5 missing labels \(rows 0"):
         audit_report(small.X, s, groups=small.subject, **options)
     one_class = (small.subject < 4).astype(int)
-    with pytest.raises(ValueError, match=r"'sensitive': training fold 1 of 2 holds a single"):
+    with pytest.raises(ValueError, match=r"'sensitive': training fold \d of 2 holds a single"):
+        audit_report(
+            small.X, one_class, groups=one_class, n_splits=2, protocol="in-sample", **options
+        )
+    with pytest.raises(ValueError, match="a held-out part holds fewer than two subjects"):
         audit_report(small.X, one_class, groups=one_class, n_splits=2, **options)
 
 

@@ -1,13 +1,9 @@
 """Audits of a representation: what it still reveals, what it still does, how fair it is."""
 
+from ._attackers import PCAWhitener, adaptive_probe, attack_scores, default_probes
 from ._fairness import equality_of_opportunity, group_metric_frame, make_biased_split
-from ._leakage import (
-    adaptive_probe,
-    audit_report,
-    default_probes,
-    diff_score,
-    leakage_report,
-)
+from ._leakage import PROTOCOLS, audit_report, diff_score, leakage_report
+from ._leakage_stats import within_identity_auc
 from ._plots import plot_feature_removal, plot_group_tpr, plot_tradeoff, plot_tsne
 from ._scorers import LeakageScorer, VerificationScorer, best_utility_under_leakage
 from ._verification import (
@@ -18,10 +14,13 @@ from ._verification import (
 )
 
 __all__ = [
+    "PCAWhitener",
+    "PROTOCOLS",
     "LeakageScorer",
     "VerificationScorer",
     "best_utility_under_leakage",
     "adaptive_probe",
+    "attack_scores",
     "audit_report",
     "default_probes",
     "diff_score",
@@ -37,4 +36,5 @@ __all__ = [
     "read_lfw_pairs",
     "verification_report",
     "verification_roc_auc",
+    "within_identity_auc",
 ]

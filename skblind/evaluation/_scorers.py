@@ -11,7 +11,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.utils._metadata_requests import _MetadataRequester
 
-from ._leakage import default_probes
+from ._attackers import default_probes
 from ._verification import verification_roc_auc
 
 __all__ = ["LeakageScorer", "VerificationScorer", "best_utility_under_leakage"]
