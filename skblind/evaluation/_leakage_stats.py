@@ -44,6 +44,12 @@ def fold_balanced_accuracy(true, predicted, folds, n_classes):
     return recall.sum(axis=1) / present.sum(axis=1), 1.0 / present.sum(axis=1)
 
 
+def _person_rows(persons):
+    """The row indices of each person, in increasing order of person code."""
+    order = np.argsort(persons, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(persons[order])) + 1)
+
+
 class _WithinRanks:
     """Per-person ranks of the scores, kept for many relabellings of the same samples.
 
@@ -56,9 +62,7 @@ class _WithinRanks:
         self.persons = persons
         self.n_persons = persons.max() + 1
         self.ranks = np.empty_like(scores, dtype=float)
-        order = np.argsort(persons, kind="stable")
-        bounds = np.flatnonzero(np.diff(persons[order])) + 1
-        for rows in np.split(order, bounds):
+        for rows in _person_rows(persons):
             self.ranks[rows] = rankdata(scores[rows], axis=0)
 
     def aucs(self, true):
@@ -152,9 +156,7 @@ def permuted_within_subjects(true, persons, n_permutations, rng):
     -------
     ndarray of shape (n_permutations, n_samples)
     """
-    order = np.argsort(persons, kind="stable")
-    bounds = np.flatnonzero(np.diff(persons[order])) + 1
-    blocks = np.split(order, bounds)
+    blocks = _person_rows(persons)
     draws = np.empty((n_permutations, len(true)), dtype=true.dtype)
     for draw in draws:
         for rows in blocks:
@@ -173,9 +175,7 @@ def permuted_across_subjects(true, persons, n_permutations, rng):
     -------
     ndarray of shape (n_permutations, n_samples)
     """
-    order = np.argsort(persons, kind="stable")
-    bounds = np.flatnonzero(np.diff(persons[order])) + 1
-    blocks = np.split(order, bounds)
+    blocks = _person_rows(persons)
     draws = np.empty((n_permutations, len(true)), dtype=true.dtype)
     for draw in draws:
         for rows, donor in zip(blocks, rng.permutation(len(blocks)), strict=True):
