@@ -37,9 +37,10 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     mean_ : ndarray of shape (n_features,)
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (n_kept, n_features)
         Principal directions scaled by the inverse of their standard deviation.
     n_components_ : int
+        The number of directions kept (``n_kept``).
     n_features_in_ : int
     """
 
@@ -87,7 +88,7 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_components_)
+        ndarray of shape (n_samples, n_kept)
         """
         check_is_fitted(self, "components_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
