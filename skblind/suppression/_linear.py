@@ -40,7 +40,7 @@ class _BaseEraser(
         """
         X, codes = self._validated(X, sensitive_features)
         self._fit(X, codes)
-        warn_if_collapsed(type(self).__name__, X, X - (X - self.bias_) @ self.projection_)
+        warn_if_collapsed(type(self).__name__, X, self._erase(X))
         return self
 
     def _validated(self, X, sensitive_features):
@@ -77,6 +77,9 @@ class _BaseEraser(
         """
         check_is_fitted(self, "projection_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self._erase(X)
+
+    def _erase(self, X):
         return X - (X - self.bias_) @ self.projection_
 
 
