@@ -23,7 +23,7 @@ from skblind.datasets import load_orl_faces
 CHILD = """
 import resource, sys
 import numpy as np
-from skblind._workflow import embed_images
+from skblind.jobs import embed_images
 from skblind.embedding import FaceEmbedder
 source, output, shard_size, layer = sys.argv[1:5]
 if source == "-":  # the fixed cost: imports and the backbone, one grey image

@@ -8,7 +8,8 @@ setting, transformers fitted on the training folds only):
   (``nonlinearity=0.8``), 120 subjects.
 
 Methods and their strength parameter: LEACE (none: one point), INLP (``n_iterations``),
-SensitiveNets and LNTL (``lam``). Baseline: the raw embeddings, in the same run. Printed
+the papers' SensitiveNets and LNTL (``lam``), and skblind's recipe, ``Blinder``, over its
+encoder's ``lam``. Baseline: the raw embeddings, in the same run. Printed
 per setting: held-out verification ROC AUC and each probe's balanced accuracy (chance
 0.5); written to ``--output``: ``tradeoff.csv`` and ``frontier_<problem>.png`` (AUC
 against the worst probe's distance from chance).
@@ -26,7 +27,14 @@ import pandas as pd
 from skblind.datasets import load_orl_faces, make_blinding_problem
 from skblind.embedding import FaceEmbedder
 from skblind.evaluation import audit_report, plot_tradeoff
-from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
+from skblind.suppression import (
+    Blinder,
+    INLPEraser,
+    LEACEEraser,
+    LNTLSuppressor,
+    SensitiveNetsSuppressor,
+    recipe_encoder,
+)
 
 LAMS = (0.0, 0.5, 2.0, 8.0)
 INLP_ITERATIONS = (1, 3, 10, 30)
@@ -57,6 +65,11 @@ def sweep(max_epochs):
             SensitiveNetsSuppressor(lam=lam, **common),
         )
         settings[f"LNTL lam={lam:g}"] = ("LNTL", lam, LNTLSuppressor(lam=lam, **common))
+        settings[f"Blinder lam={lam:g}"] = (
+            "Blinder",
+            lam,
+            Blinder(recipe_encoder(lam=lam, **common), random_state=0),
+        )
     return settings
 
 

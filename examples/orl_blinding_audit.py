@@ -27,21 +27,15 @@ from skblind.datasets import load_orl_faces
 from skblind.embedding import FaceEmbedder
 from skblind.evaluation import audit_report
 from skblind.suppression import (
+    Blinder,
     INLPEraser,
     LEACEEraser,
     LNTLSuppressor,
     SensitiveNetsSuppressor,
+    recipe_encoder,
 )
 
 COMMON = dict(progress=False, random_state=0)
-PAPER = dict(
-    encoder="dense",
-    suppression="paper",
-    lam=1.0,
-    erase_linear=False,
-    erase_within=0,
-    module__init="default",
-)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--repeats", type=int, default=3)
@@ -55,10 +49,13 @@ representations = {
     "raw": None,
     "LEACE": LEACEEraser(),
     "INLP": INLPEraser(),
-    "SensitiveNets (paper)": SensitiveNetsSuppressor(**PAPER, **COMMON),
-    "SensitiveNets": SensitiveNetsSuppressor(**COMMON),
-    "LNTL (paper)": LNTLSuppressor(**PAPER, **COMMON),
-    "LNTL": LNTLSuppressor(**COMMON),
+    "SensitiveNets (paper)": SensitiveNetsSuppressor(**COMMON),
+    "LNTL (paper)": LNTLSuppressor(**COMMON),
+    "Blinder": Blinder(recipe_encoder(**COMMON), random_state=0),
+    "Blinder, LNTL encoder": Blinder(
+        LNTLSuppressor(suppression="mmd", lam=2.0, module__init="identity", **COMMON),
+        random_state=0,
+    ),
 }
 tables, verification = [], None
 for protocol in ("held-out", "in-sample"):

@@ -3,7 +3,8 @@ Blinding smiling with each method, and auditing the result
 ==========================================================
 
 Embed the ORL faces with SFace's pooled layer, then remove ``smiling`` with the two
-closed-form baselines (LEACE, INLP) and the two learned suppressors (SensitiveNets, LNTL).
+closed-form baselines (LEACE, INLP), the papers' learned suppressors (SensitiveNets, LNTL)
+and skblind's recipe composed of such stages (Blinder).
 :func:`~skblind.evaluation.audit_report` fits each method on the fit subjects of every
 subject-disjoint split, and trains and tests its attackers only on blinded templates of the
 held-out subjects: attackers who never saw the method's training data, as in deployment.
@@ -19,8 +20,22 @@ import matplotlib.pyplot as plt
 
 from skblind.datasets import load_orl_faces
 from skblind.embedding import FaceEmbedder
-from skblind.evaluation import audit_report, default_probes, plot_feature_removal, plot_tsne
-from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
+from skblind.evaluation import (
+    audit_report,
+    default_probes,
+    feature_removal_curve,
+    plot_feature_removal,
+    plot_tsne,
+    tsne_points,
+)
+from skblind.suppression import (
+    Blinder,
+    INLPEraser,
+    LEACEEraser,
+    LNTLSuppressor,
+    SensitiveNetsSuppressor,
+    recipe_encoder,
+)
 
 faces = load_orl_faces()
 X = FaceEmbedder(layer="pooled", progress=False).fit_transform(faces.images)
@@ -28,8 +43,9 @@ quick = dict(max_epochs=20, progress=False, random_state=0)
 methods = {
     "LEACE": LEACEEraser(),
     "INLP": INLPEraser(),
-    "SensitiveNets": SensitiveNetsSuppressor(**quick),
-    "LNTL": LNTLSuppressor(**quick),
+    "SensitiveNets (paper)": SensitiveNetsSuppressor(**quick),
+    "LNTL (paper)": LNTLSuppressor(**quick),
+    "Blinder": Blinder(recipe_encoder(**quick), random_state=0),
 }
 leakage, verification = audit_report(
     X,
@@ -65,17 +81,20 @@ print(verification[["representation", "roc_auc", "accuracy"]].round(4).to_string
 # %%
 # The figures of the paper
 # ------------------------
-# t-SNE of the raw features and of SensitiveNets' output, coloured by smiling (Figs. 3 and
+# t-SNE of the raw features and of the Blinder's output, coloured by smiling (Figs. 3 and
 # 5), and a probe's accuracy as features are removed at random (Fig. 4). Here the methods
 # are fitted on all subjects: the figures illustrate, the audit above measures.
-blinded = SensitiveNetsSuppressor(**quick).fit(X, faces.subject, sensitive_features=faces.smiling)
-phi = blinded.transform(X)
-plot_tsne({"raw": X, "SensitiveNets": phi}, faces.smiling, label_names={0: "no", 1: "smiling"})
-plot_feature_removal(
-    {"raw": X, "SensitiveNets": phi},
+blinded = Blinder(recipe_encoder(**quick), random_state=0)
+phi = blinded.fit_transform(X, faces.subject, sensitive_features=faces.smiling)
+points = tsne_points({"raw": X, "Blinder": phi})
+plot_tsne(points, faces.smiling, label_names={0: "no", 1: "smiling"})
+curve = feature_removal_curve(
+    {"raw": X, "Blinder": phi},
     faces.smiling,
     groups=faces.subject,
     fractions=[0.0, 0.25, 0.5, 0.75, 0.9],
     n_repeats=1,
 )
+print(curve[["representation", "removed", "balanced_accuracy"]].round(3).to_string(index=False))
+plot_feature_removal(curve, attribute="smiling")
 plt.show()

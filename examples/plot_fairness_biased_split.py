@@ -25,7 +25,7 @@ from skblind.evaluation import (
     make_biased_split,
     plot_group_tpr,
 )
-from skblind.suppression import SensitiveNetsSuppressor
+from skblind.suppression import Blinder, recipe_encoder
 
 faces = load_orl_faces()
 X = FaceEmbedder(layer="pooled", progress=False).fit_transform(faces.images)
@@ -33,9 +33,9 @@ rng = np.random.default_rng(0)
 train = np.isin(faces.subject, rng.choice(np.unique(faces.subject), size=20, replace=False))
 test = ~train
 
-blind = SensitiveNetsSuppressor(max_epochs=30, progress=False, random_state=0)
+blind = Blinder(recipe_encoder(max_epochs=30, progress=False, random_state=0), random_state=0)
 blind.fit(X[train], faces.subject[train], sensitive_features=faces.smiling[train])
-representations = {"raw": X, "SensitiveNets": blind.transform(X)}
+representations = {"raw": X, "Blinder": blind.transform(X)}
 
 chosen = make_biased_split(
     faces.glasses[train], faces.smiling[train], bias=0.7, privileged=1, random_state=0

@@ -2,8 +2,8 @@
 Choosing lambda by grid search, then checking fairness with fairlearn
 =====================================================================
 
-``Pipeline([FaceEmbedder(), SensitiveNetsSuppressor(), SVC()])`` on the ORL images, with
-``GridSearchCV`` over the suppressor's ``lam`` scored by two metrics: the leakage of an
+``Pipeline([FaceEmbedder(), Blinder(recipe_encoder()), SVC()])`` on the ORL images, with
+``GridSearchCV`` over the encoder's ``lam`` scored by two metrics: the leakage of an
 SVM probe reading ``smiling`` from phi, and verification ROC AUC. ``refit`` keeps the
 best utility among the candidates that leak at most 0.1 above chance. The embeddings
 are cached (``memory=``) so that each image is embedded once for the whole search.
@@ -29,7 +29,7 @@ from skblind.evaluation import (
     equality_of_opportunity,
     group_metric_frame,
 )
-from skblind.suppression import SensitiveNetsSuppressor
+from skblind.suppression import Blinder, recipe_encoder
 
 faces = load_orl_faces()
 cache = tempfile.mkdtemp(prefix="skblind-cache-")
@@ -40,16 +40,16 @@ with sklearn.config_context(enable_metadata_routing=True):
             ("embed", FaceEmbedder(layer="pooled", memory=cache, progress=False)),
             (
                 "blind",
-                SensitiveNetsSuppressor(progress=False, random_state=0).set_fit_request(
-                    sensitive_features=True
-                ),
+                Blinder(
+                    recipe_encoder(progress=False, random_state=0), random_state=0
+                ).set_fit_request(sensitive_features=True),
             ),
             ("svc", SVC()),
         ]
     )
     search = GridSearchCV(
         pipe,
-        {"blind__lam": [0.0, 2.0, 8.0]},
+        {"blind__encoder__lam": [0.0, 2.0, 8.0]},
         cv=GroupKFold(4),
         scoring={
             "leakage": LeakageScorer().set_score_request(sensitive_features=True, groups=True),
@@ -60,7 +60,7 @@ with sklearn.config_context(enable_metadata_routing=True):
     search.fit(faces.images, faces.subject, sensitive_features=faces.smiling, groups=faces.subject)
 
 results = pd.DataFrame(search.cv_results_)
-print(results[["param_blind__lam", "mean_test_leakage", "mean_test_utility"]])
+print(results[["param_blind__encoder__lam", "mean_test_leakage", "mean_test_utility"]])
 print("chosen:", search.best_params_)
 
 # %%

@@ -1,11 +1,12 @@
 """Files: writing outputs atomically, reading label tables exactly as written."""
 
+import itertools
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["CSV_LABELS", "atomic_path", "typed_labels"]
+__all__ = ["CSV_LABELS", "atomic_path", "chunks_of", "typed_labels"]
 
 #: ``pandas.read_csv`` options for label tables: every cell read as text, only empty
 #: cells missing ("NA", "None" and "null" are labels like any other).
@@ -79,3 +80,10 @@ def typed_labels(table):
             continue
         table[name] = column.astype("float64" if column.isna().any() else "int64")
     return table
+
+
+def chunks_of(iterable, size):
+    """Lists of ``size`` items of ``iterable`` (the last one shorter), lazily."""
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .embedding._backbones import BACKBONES
 
 __all__ = ["main"]
 
@@ -20,15 +21,11 @@ def _prepare_output(folder):
         raise OSError(f"cannot write the output folder {folder}: permission denied")
 
 
-def _fmt(value):
-    return f"{value:.3f}"
-
-
 def _demo(args):
     import matplotlib
 
     matplotlib.use("Agg")  # the demo writes PNG files; it needs no screen
-    from ._demo import run_demo
+    from .jobs import format_tables, run_demo
 
     _prepare_output(args.output)
     tables = run_demo(
@@ -40,34 +37,7 @@ def _demo(args):
         n_jobs=args.jobs,
         quiet=args.quiet,
     )
-    print("\nIdentity verification of the raw SFace layers (all pairs, 10-fold LFW-style)")
-    print(tables["verification"].to_string(index=False, float_format=_fmt))
-    print("\nTable I (pooled SFace features; smiling is removed, glasses should survive)")
-    _print_leakage(tables["table_1_leakage"])
-    if "table_1_in_sample" in tables:
-        print("\nTable I, the paper's in-sample protocol, for comparison (smiling)")
-        print(_wide(tables["table_1_in_sample"], "balanced_accuracy").to_string(float_format=_fmt))
-    print("\nVerification on held-out subjects (mean over folds)")
-    print(tables["table_1_verification"].to_string(index=False, float_format=_fmt))
-    print("\nTable II: glasses classifier trained on a smiling-biased (70/30) or unbiased split;")
-    print("TPR by smiling group on held-out subjects, gap and equality of opportunity")
-    columns = [
-        "split",
-        "representation",
-        "accuracy_mean",
-        "tpr_not_smiling_mean",
-        "tpr_smiling_mean",
-        "tpr_gap_mean",
-        "tpr_gap_std",
-        "equality_of_opportunity_mean",
-        "equality_of_opportunity_std",
-    ]
-    print(tables["table_2_fairness"][columns].to_string(index=False, float_format=_fmt))
-    print(
-        "\nSensitiveNets over lambda (one subject split; an SVM attacker trained only on "
-        "held-out subjects): leakage = |within-identity AUC - 0.5|, utility = verification AUC"
-    )
-    print(tables["lambda_sweep"].to_string(index=False, float_format=_fmt))
+    print("\n" + format_tables(tables))
     print(
         f"\nWrote the tables (CSV, JSON) and figures (tsne_smiling, feature_removal_smiling, "
         f"tpr_by_smiling, tradeoff_lambda PNG) to "
@@ -76,42 +46,11 @@ def _demo(args):
     return 0
 
 
-def _wide(leakage, values, aggfunc="mean"):
-    return leakage.pivot_table(
-        index=["attribute", "probe"],
-        columns="representation",
-        values=values,
-        aggfunc=aggfunc,
-        sort=False,
-    )
-
-
-def _print_leakage(leakage):
-    """Balanced accuracy with Diff, within-identity AUC and the verdicts, one table each."""
-    protocol = leakage.protocol.iloc[0]
-    who = {
-        "held-out": "attackers trained only on blinded templates of held-out subjects",
-        "in-sample": "probes trained on the model's own training subjects (the paper's; "
-        "cannot show blindness)",
-    }[protocol]
-    print(f"Protocol {protocol}: {who}.")
-    diff = _wide(leakage, "diff").drop(columns="raw", errors="ignore").add_prefix("Diff% ")
-    print("\nBalanced accuracy (chance: see the chance column of the CSV), Diff in percent")
-    print(_wide(leakage, "balanced_accuracy").join(diff).to_string(float_format=_fmt))
-    print("\nWithin-identity AUC (a person's images ranked by class; chance exactly 0.5)")
-    print(_wide(leakage, "within_auc").to_string(float_format=_fmt))
-    print(
-        f"\nVerdict (permutation tests at alpha/2 on both metrics; the smallest detectable "
-        f"within-identity AUC shift here is about {leakage.within_auc_mde.median():.3f})"
-    )
-    print(_wide(leakage, "verdict", aggfunc="first").to_string())
-
-
 def _reproduce(args):
     import matplotlib
 
     matplotlib.use("Agg")
-    from ._reproduce import run_reproduce
+    from .jobs import format_tables, run_reproduce
 
     _prepare_output(args.output)
     tables = run_reproduce(
@@ -129,22 +68,13 @@ def _reproduce(args):
         max_epochs=args.max_epochs,
         quiet=args.quiet,
     )
-    print("\nParts of the protocol")
-    print(tables["parts"].to_string(index=False))
-    if "table_1_leakage" in tables:
-        print("\nTable I: expression attackers")
-        _print_leakage(tables["table_1_leakage"])
-        print("\nVerification (held-out CFEE / DiveFace subjects; LFW view 2, 10 folds)")
-        print(tables["table_1_verification"].to_string(index=False, float_format=_fmt))
-    if "table_2_fairness" in tables:
-        print(f"\nTable II: {args.celeba_target} classifier, TPR by smiling group")
-        print(tables["table_2_fairness"].to_string(index=False, float_format=_fmt))
+    print("\n" + format_tables(tables))
     print(f"\nWrote the tables and figures to {args.output}/ in {tables['seconds']:.0f} s")
     return 0
 
 
 def _embed(args):
-    from ._workflow import embed_images
+    from .jobs import embed_images
 
     client = None
     if args.scheduler is not None:
@@ -174,8 +104,10 @@ def _embed(args):
 
 
 def _fit(args):
-    from ._workflow import fit_suppressor
+    from .jobs import fit_suppressor
 
+    # Only what was given on the command line: the rest keeps the estimator's default.
+    given = {"lam": args.lam, "max_epochs": args.max_epochs}
     model = fit_suppressor(
         args.embeddings,
         args.output,
@@ -183,10 +115,9 @@ def _fit(args):
         sensitive=args.sensitive,
         method=args.method,
         labels=args.labels,
-        lam=args.lam,
-        max_epochs=args.max_epochs,
         random_state=args.random_state,
         progress=not args.quiet,
+        **{k: v for k, v in given.items() if v is not None},
     )
     print(
         f"Wrote {type(model).__name__} ({model.n_features_in_} -> {model.n_features_out_} "
@@ -196,7 +127,7 @@ def _fit(args):
 
 
 def _audit(args):
-    from ._workflow import audit_embeddings
+    from .jobs import audit_embeddings, format_tables
 
     _prepare_output(args.output)
     leakage, verification = audit_embeddings(
@@ -214,10 +145,7 @@ def _audit(args):
         jobs=args.jobs,
         progress=not args.quiet,
     )
-    _print_leakage(leakage)
-    if len(verification):
-        print("\nVerification on held-out subjects")
-        print(verification.to_string(index=False, float_format=_fmt))
+    print(format_tables({"leakage": leakage, "table_1_verification": verification}))
     print(f"Wrote leakage.csv, verification.csv and audit.json to {args.output}/")
     return 0
 
@@ -252,8 +180,7 @@ def _parser():
     demo.add_argument(
         "--max-epochs",
         type=int,
-        default=60,
-        help="training epochs of the suppressors (default: 60)",
+        help="training epochs of the learned methods (default: each method's own)",
     )
     demo.add_argument("--jobs", type=int, default=2, help="parallel jobs of the audit (default: 2)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -271,7 +198,7 @@ def _parser():
     ]:
         reproduce.add_argument(f"--{name}", type=Path, metavar="DIR", help=what)
     reproduce.add_argument("--output", type=Path, default=Path("skblind-reproduce"))
-    reproduce.add_argument("--backbone", default="sface")
+    reproduce.add_argument("--backbone", default="sface", choices=sorted(BACKBONES))
     reproduce.add_argument("--layer", default="pooled", choices=["embedding", "pooled"])
     reproduce.add_argument(
         "--max-images", type=int, help="at most N images per data set (whole subjects)"
@@ -279,7 +206,11 @@ def _parser():
     reproduce.add_argument("--celeba-target", default="Eyeglasses")
     reproduce.add_argument("--folds", type=int, default=5)
     reproduce.add_argument("--seeds", type=int, default=3)
-    reproduce.add_argument("--max-epochs", type=int, default=60)
+    reproduce.add_argument(
+        "--max-epochs",
+        type=int,
+        help="training epochs of the learned methods (default: each method's own)",
+    )
     reproduce.add_argument("--quiet", action="store_true", help="no progress bars")
     reproduce.set_defaults(run=_reproduce)
 
@@ -295,7 +226,7 @@ def _parser():
         required=True,
         help="the folder of shards to write; rerun with the same arguments to resume",
     )
-    embed.add_argument("--backbone", default="sface")
+    embed.add_argument("--backbone", default="sface", choices=sorted(BACKBONES))
     embed.add_argument("--layer", default="embedding", choices=["embedding", "pooled"])
     embed.add_argument("--on-no-face", default="raise", choices=["raise", "whole", "nan"])
     embed.add_argument("--batch-size", type=int, default=32)
@@ -318,9 +249,14 @@ def _parser():
     fit.add_argument("--y", required=True, help="label column to keep (identities)")
     fit.add_argument("--sensitive", required=True, help="label column to remove")
     fit.add_argument("--labels", type=Path, help="a CSV of labels with a 'path' column")
-    fit.add_argument("--method", default="sensitivenets", choices=["sensitivenets", "lntl"])
-    fit.add_argument("--lam", type=float, default=2.0)
-    fit.add_argument("--max-epochs", type=int, default=60)
+    fit.add_argument(
+        "--method",
+        default="blinder",
+        choices=["blinder", "sensitivenets", "lntl"],
+        help="blinder: skblind's recipe (default); sensitivenets, lntl: the papers' methods",
+    )
+    fit.add_argument("--lam", type=float, help="suppression weight (default: the method's)")
+    fit.add_argument("--max-epochs", type=int, help="training epochs (default: the method's)")
     fit.add_argument("--random-state", type=int, default=0)
     fit.add_argument("--output", type=Path, required=True, help="the .joblib file to write")
     fit.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -4,8 +4,28 @@ import pytest
 
 matplotlib.use("Agg")
 
-from skblind.datasets import load_orl_faces
+from skblind.datasets import load_orl_faces, make_blinding_problem
 from skblind.embedding import FaceEmbedder
+
+
+@pytest.fixture(scope="session")
+def small():
+    """20 persons, 8 samples each, 24 features, a strong planted attribute."""
+    return make_blinding_problem(
+        n_subjects=20,
+        n_per_subject=8,
+        n_features=24,
+        identity_dim=8,
+        sensitive_strength=3.0,
+        random_state=0,
+    )
+
+
+@pytest.fixture(scope="session")
+def split():
+    """300 persons: stages train on the first 200, probes run on the other 100."""
+    data = make_blinding_problem(n_subjects=300, sensitive_strength=2.0, random_state=0)
+    return data, data.subject < 200
 
 
 @pytest.fixture(scope="session")

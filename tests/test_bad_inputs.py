@@ -6,6 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
+from fast_fits import FAST
 from PIL import Image
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -16,14 +17,23 @@ from skblind.cli import main
 from skblind.datasets import make_blinding_problem
 from skblind.embedding import FaceEmbedder
 from skblind.evaluation import audit_report
-from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
+from skblind.suppression import (
+    Blinder,
+    INLPEraser,
+    LEACEEraser,
+    LNTLSuppressor,
+    SensitiveNetsSuppressor,
+    WithinIdentityEraser,
+    recipe_encoder,
+)
 
-FAST = dict(max_epochs=1, progress=False, random_state=0, module__rank=4)
 ESTIMATORS = [
     SensitiveNetsSuppressor(**FAST),
     LNTLSuppressor(**FAST),
     LEACEEraser(),
     INLPEraser(n_iterations=2),
+    WithinIdentityEraser(),
+    Blinder(recipe_encoder(**FAST), random_state=0),
 ]
 IDS = [type(e).__name__ for e in ESTIMATORS]
 

@@ -1,10 +1,12 @@
 import json
 
 import pandas as pd
+import pytest
 
 from skblind.cli import main
 
 
+@pytest.mark.slow
 def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     status = main(
         [
@@ -29,7 +31,14 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     assert verification.layer.tolist() == ["embedding", "pooled"]
     assert (verification.roc_auc >= 0.99).all()
     leakage = pd.read_csv(tmp_path / "table_1_leakage.csv")
-    assert set(leakage.representation) == {"raw", "LEACE", "INLP", "SensitiveNets", "LNTL"}
+    assert set(leakage.representation) == {
+        "raw",
+        "LEACE",
+        "INLP",
+        "SensitiveNets (paper)",
+        "LNTL (paper)",
+        "Blinder",
+    }
     assert set(leakage.attribute) == {"smiling", "glasses"}
     assert set(leakage.probe) == {
         "MLP",
@@ -63,6 +72,7 @@ def test_demo_reports_an_unwritable_output(tmp_path, capsys):
     assert "cannot write" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
     rows = pd.DataFrame(
         {

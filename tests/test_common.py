@@ -17,7 +17,15 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skblind.embedding import FaceEmbedder
 from skblind.evaluation import PCAWhitener
-from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
+from skblind.suppression import (
+    Blinder,
+    INLPEraser,
+    LEACEEraser,
+    LNTLSuppressor,
+    SensitiveNetsSuppressor,
+    WithinIdentityEraser,
+    recipe_encoder,
+)
 
 API_CHECKS = [
     checks.check_estimator_cloneable,
@@ -89,11 +97,30 @@ class INLPForChecks(INLPEraser):
         return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
 
 
+class WithinForChecks(WithinIdentityEraser):
+    def fit(self, X, y, *, sensitive_features=None):
+        return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+
+class BlinderForChecks(Blinder):
+    def fit(self, X, y, *, sensitive_features=None):
+        return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+
 SUPPRESSOR_FAILURES = {
     SensitiveNetsForChecks: KWARGS_FAILURE,
     LNTLForChecks: KWARGS_FAILURE,
     LEACEForChecks: {},
     INLPForChecks: {},
+    WithinForChecks: {},
+    BlinderForChecks: {
+        "check_methods_subset_invariance": (
+            "the torch encoder computes in float32, and a batched matmul rounds a row by "
+            "one ulp differently depending on the batch it is in (~1e-7); the float64 "
+            "erasers after it carry that past the check's 1e-7 tolerance. Tested at 1e-5 "
+            "in tests/suppression/test_blinder.py"
+        ),
+    },
 }
 
 SMALL = dict(max_epochs=2, batch_size=16, progress=False, random_state=0)
@@ -105,6 +132,8 @@ SMALL = dict(max_epochs=2, batch_size=16, progress=False, random_state=0)
         LNTLForChecks(**SMALL),
         LEACEForChecks(),
         INLPForChecks(),
+        WithinForChecks(random_state=0),
+        BlinderForChecks(recipe_encoder(**SMALL), random_state=0),
     ],
     expected_failed_checks=lambda estimator: SUPPRESSOR_FAILURES[type(estimator)],
 )

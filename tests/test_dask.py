@@ -5,14 +5,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from fast_fits import FAST
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
-from skblind._workflow import embed_images, read_embeddings
 from skblind.datasets import make_blinding_problem
 from skblind.embedding import FaceEmbedder, dask_transform
+from skblind.jobs import embed_images, read_embeddings
 from skblind.suppression import SensitiveNetsSuppressor
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
@@ -71,7 +72,6 @@ def test_gridsearch_over_lambda_and_probes_on_the_dask_joblib_backend(client):
     data = make_blinding_problem(
         n_subjects=12, n_per_subject=6, n_features=16, identity_dim=6, random_state=0
     )
-    fast = dict(max_epochs=2, progress=False, random_state=0, module__rank=4)
     grid = {
         "suppressor__lam": [0.5, 2.0],
         "probe": [SVC(), LogisticRegression(max_iter=500)],
@@ -79,7 +79,7 @@ def test_gridsearch_over_lambda_and_probes_on_the_dask_joblib_backend(client):
 
     def search():
         with sklearn.config_context(enable_metadata_routing=True):
-            suppressor = SensitiveNetsSuppressor(**fast).set_fit_request(sensitive_features=True)
+            suppressor = SensitiveNetsSuppressor(**FAST).set_fit_request(sensitive_features=True)
             pipe = Pipeline([("suppressor", suppressor), ("probe", SVC())])
             return GridSearchCV(pipe, grid, cv=GroupKFold(3), n_jobs=-1).fit(
                 data.X, data.subject, sensitive_features=data.sensitive, groups=data.subject

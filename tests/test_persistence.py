@@ -2,12 +2,20 @@ import pickle
 
 import numpy as np
 import pytest
+from fast_fits import FAST
 
 import skblind
 from skblind._persistence import InconsistentSkblindVersionWarning
 from skblind.datasets import make_blinding_problem
 from skblind.embedding import FaceEmbedder
-from skblind.suppression import INLPEraser, LEACEEraser, LNTLSuppressor, SensitiveNetsSuppressor
+from skblind.suppression import (
+    Blinder,
+    INLPEraser,
+    LEACEEraser,
+    LNTLSuppressor,
+    SensitiveNetsSuppressor,
+    recipe_encoder,
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +28,9 @@ def data():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: SensitiveNetsSuppressor(max_epochs=2, progress=False, module__rank=4),
-        lambda: LNTLSuppressor(max_epochs=2, progress=False, module__rank=4),
+        lambda: SensitiveNetsSuppressor(**FAST),
+        lambda: LNTLSuppressor(**FAST),
+        lambda: Blinder(recipe_encoder(**FAST)),
         LEACEEraser,
         INLPEraser,
     ],
@@ -50,8 +59,7 @@ def test_a_suppressor_saved_for_cuda_loads_on_a_cpu_only_machine(cls, data):
 
     if torch.cuda.is_available():
         pytest.skip("checks the CPU-only machine")
-    fast = dict(max_epochs=1, progress=False, random_state=0, module__rank=4)
-    fitted = cls(**fast).fit(data.X, data.subject, sensitive_features=data.sensitive)
+    fitted = cls(**FAST).fit(data.X, data.subject, sensitive_features=data.sensitive)
     expected = fitted.transform(data.X)
     fitted.net_.device = "cuda"
     blob = pickle.dumps(fitted)

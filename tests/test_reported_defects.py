@@ -18,25 +18,29 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from fast_fits import FAST
 from PIL import Image, ImageOps
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_score
 
-from skblind._workflow import embed_images, read_embeddings
 from skblind.cli import main
 from skblind.datasets import make_blinding_problem
 from skblind.embedding import FaceEmbedder, read_shards
 from skblind.evaluation import audit_report, equality_of_opportunity, make_biased_split
+from skblind.jobs import embed_images, read_embeddings
 from skblind.suppression import (
+    Blinder,
     INLPEraser,
     LEACEEraser,
     LNTLSuppressor,
     SensitiveNetsSuppressor,
+    WithinIdentityEraser,
+    recipe_encoder,
 )
 from skblind.suppression._losses import mmd_penalty
 from skblind.suppression._within import within_label_directions
 
-QUIET = dict(max_epochs=2, random_state=0, module__rank=4)
+WITH_PROGRESS = {**FAST, "progress": True}  # the default: a tqdm bar while training
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +78,8 @@ def faces_csv(tmp_path, orl):
 @pytest.mark.parametrize(
     "estimator",
     [
-        SensitiveNetsSuppressor(**QUIET),
-        LNTLSuppressor(**QUIET),
+        SensitiveNetsSuppressor(**WITH_PROGRESS),
+        LNTLSuppressor(**WITH_PROGRESS),
         LEACEEraser(),
         INLPEraser(n_iterations=2),
     ],
@@ -199,7 +203,7 @@ def test_a_last_batch_of_one_sample_trains_finite_weights(cls, n):
         n_subjects=n // 4 + 1, n_per_subject=4, n_features=8, identity_dim=4, random_state=0
     )
     X, y, s = data.X[:n], data.subject[:n], data.sensitive[:n]
-    model = cls(max_epochs=1, progress=False, random_state=0, erase_within=0, erase_linear=False)
+    model = cls(max_epochs=1, progress=False, random_state=0)
     assert np.isfinite(model.fit_transform(X, y, sensitive_features=s)).all()
     assert np.isfinite(model.history_["train_loss"]).all()
 
@@ -375,7 +379,7 @@ def test_duplicated_rows_leave_the_within_person_directions_unchanged(small):
 def test_duplicated_rows_are_named_in_a_warning(small):
     X, y, s = (np.concatenate([v, v]) for v in (small.X, small.subject, small.sensitive))
     with pytest.warns(UserWarning, match=r"48 of 96 training rows repeat an earlier row .*48, 49"):
-        SensitiveNetsSuppressor(**QUIET, progress=False).fit(X, y, sensitive_features=s)
+        WithinIdentityEraser().fit(X, y, sensitive_features=s)
 
 
 # --- 10. degenerate collapse ----------------------------------------------------------------
@@ -384,7 +388,7 @@ def test_duplicated_rows_are_named_in_a_warning(small):
 @pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor, LEACEEraser])
 def test_a_continuous_sensitive_attribute_is_refused(cls, small):
     age = np.random.default_rng(0).uniform(20, 60, len(small.X))
-    model = cls() if cls is LEACEEraser else cls(**QUIET, progress=False)
+    model = cls() if cls is LEACEEraser else cls(**FAST)
     with pytest.raises(ValueError, match="48 distinct values among 48 labelled .*Bin it"):
         model.fit(small.X, small.subject, sensitive_features=age)
 
@@ -406,9 +410,11 @@ def test_the_within_person_projection_does_not_take_every_direction(small):
     )
     kept = [
         len(
-            SensitiveNetsSuppressor(max_epochs=3, progress=False, random_state=seed, module__rank=4)
+            Blinder(
+                recipe_encoder(max_epochs=3, progress=False, random_state=seed), random_state=seed
+            )
             .fit(data.X, data.subject, sensitive_features=data.sensitive)
-            .within_directions_
+            .within_.directions_
         )
         for seed in range(4)
     ]

@@ -3,7 +3,7 @@
 from ._celeba import load_celeba
 from ._cfee import CFEE_EXPRESSIONS, load_cfee
 from ._diveface import DIVEFACE_GROUPS, load_diveface
-from ._lfw import load_lfw
+from ._lfw import load_lfw, read_lfw_pairs
 from ._orl import load_orl_faces
 from ._synthetic import make_blinding_problem
 
@@ -16,4 +16,5 @@ __all__ = [
     "load_lfw",
     "load_orl_faces",
     "make_blinding_problem",
+    "read_lfw_pairs",
 ]

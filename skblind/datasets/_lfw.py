@@ -6,9 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..evaluation import read_lfw_pairs
-
-__all__ = ["load_lfw"]
+__all__ = ["load_lfw", "read_lfw_pairs"]
 
 _PAIR_FILES = {"view1": ("pairsDevTrain.txt", "pairsDevTest.txt"), "view2": ("pairs.txt",)}
 
@@ -91,3 +89,44 @@ def load_lfw(root, *, view="view2"):
         pairs=pairs,
         pair_indices=None if pairs is None else pairs[["index1", "index2"]].to_numpy(),
     )
+
+
+def read_lfw_pairs(path):
+    """Read an LFW ``pairs.txt`` (view 1 ``pairsDevTrain/Test.txt`` or view 2).
+
+    Parameters
+    ----------
+    path : path-like
+        The file: an optional header line (``"10 300"`` or ``"300"``), then
+        ``name idx1 idx2`` lines for matched pairs and ``name1 idx1 name2 idx2`` lines
+        for mismatched pairs, tab- or space-separated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name1``, ``image1``, ``name2``, ``image2`` (1-based image numbers as
+        in LFW) and ``same``; rows in file order.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and line of a malformed line.
+    """
+    rows = []
+    lines = Path(path).read_text().splitlines()
+    for number, line in enumerate(lines, start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        if number == 1 and all(f.isdigit() for f in fields):
+            continue
+        try:
+            if len(fields) == 3:
+                rows.append((fields[0], int(fields[1]), fields[0], int(fields[2]), True))
+            elif len(fields) == 4:
+                rows.append((fields[0], int(fields[1]), fields[2], int(fields[3]), False))
+            else:
+                raise ValueError(f"{len(fields)} fields")
+        except ValueError as exc:
+            raise ValueError(f"{path}, line {number}: not an LFW pair ({exc}): {line!r}") from None
+    return pd.DataFrame(rows, columns=["name1", "image1", "name2", "image2", "same"])

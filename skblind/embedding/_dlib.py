@@ -3,8 +3,8 @@
 import numpy as np
 from PIL import Image
 
+from .._optional import import_optional
 from ._backbones import Backbone
-from ._optional import import_optional
 
 __all__ = ["DlibBackbone"]
 

@@ -2,15 +2,15 @@
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
 
+from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
 from ._backbones import BACKBONES, backbone_class, load_backbone
@@ -123,6 +123,10 @@ class FaceEmbedder(
         Number of features per image.
     weights_path_ : str or None
         The weights file in use, or None for weights shipped inside a package.
+    settings_ : _Settings
+        What ``fit`` resolved from the parameters (backbone, weights file, layer,
+        detector); ``transform`` uses it, looking up only the device again. Without
+        ``fit``, ``transform`` resolves them the same way (the embedder learns nothing).
 
     Examples
     --------
@@ -169,8 +173,7 @@ class FaceEmbedder(
         self.progress = progress
 
     def _settings(self):
-        """Validate the parameters and resolve them into embedding settings."""
-        self._validate_params()
+        """Resolve the (validated) parameters into embedding settings."""
         cls = backbone_class(self.backbone)
         if self.layer not in cls.layers:
             raise ValueError(
@@ -197,6 +200,7 @@ class FaceEmbedder(
             device=str(resolve_device(self.device)),
         )
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
         """Validate the parameters, locate the backbone's weights and check ``X``'s form.
 
@@ -214,10 +218,10 @@ class FaceEmbedder(
         -------
         self : FaceEmbedder
         """
-        settings = self._settings()
+        self.settings_ = self._settings()
         if X is not None:
             _check_not_empty(as_image_list(X))
-        self.weights_path_ = settings.weights
+        self.weights_path_ = self.settings_.weights
         self.n_features_out_ = backbone_class(self.backbone).layers[self.layer]
         return self
 
@@ -249,13 +253,22 @@ class FaceEmbedder(
         """
         return self._embed(_check_not_empty(as_image_list(X)))
 
+    def _resolved_settings(self):
+        """The settings ``fit`` resolved (a stateless transform fits a copy first).
+
+        The device is looked up again on every call: it is where this process runs, not
+        something learnt (a pipeline fitted on a GPU machine embeds on a CPU-only one).
+        """
+        fitted = self if hasattr(self, "settings_") else clone(self).fit()
+        return replace(fitted.settings_, device=str(resolve_device(self.device)))
+
     def _embed(self, items, first_index=0):
         """Embed a list of image items; errors number them from ``first_index`` on.
 
         Callers that cut a larger input into pieces (shards, Dask partitions) pass the
         piece's position, so that "item N" in a message counts over the whole input.
         """
-        settings = self._settings()
+        settings = self._resolved_settings()
         embed = check_memory(self.memory).cache(_embed_images)
         features = np.empty(
             (len(items), backbone_class(self.backbone).layers[self.layer]), dtype=np.float32

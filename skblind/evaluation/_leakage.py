@@ -16,11 +16,11 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
-from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_array, check_consistent_length
 from tqdm.auto import tqdm
 
 from ._attackers import adaptive_probe, attack_scores, default_probes
+from ._folds import probe_folds
 from ._leakage_stats import (
     _WithinRanks,
     fold_balanced_accuracy,
@@ -297,12 +297,8 @@ def _outer_splits(first, persons, n_splits, n_repeats, seed_sequence):
         )
     splits = []
     for repeat, seed in enumerate(seeds):
-        if persons is None:
-            cv = StratifiedKFold(n_splits, shuffle=True, random_state=int(seed))
-            folds = cv.split(np.zeros(len(first)), first)
-        else:
-            cv = GroupKFold(n_splits, shuffle=True, random_state=int(seed))
-            folds = cv.split(np.zeros(len(first)), first, persons)
+        cv = probe_folds(n_splits, grouped=persons is not None, random_state=int(seed))
+        folds = cv.split(np.zeros(len(first)), first, persons)
         splits += [(repeat, index, train, test) for index, (train, test) in enumerate(folds)]
     return splits
 
@@ -362,7 +358,7 @@ def _attack(Z_train, Z_test, true, train, test, persons, battery, rng, *, protoc
             )
         parts = [
             (Z_test[a], true[test][a], held[a], Z_test[b], b)
-            for a, b in GroupKFold(n_inner).split(Z_test, groups=held)
+            for a, b in probe_folds(n_inner, grouped=True).split(Z_test, groups=held)
         ]
     out = {
         name: (np.empty(len(test), dtype=int), np.empty((len(test), n_classes))) for name in battery
@@ -414,13 +410,13 @@ def _fit_probe(name, probe, Z, target, groups):
         warnings.simplefilter("ignore", FitFailedWarning)
         warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
         try:
-            tuned = clone(probe).set_params(cv=StratifiedGroupKFold(n_inner))
+            tuned = clone(probe).set_params(cv=probe_folds(n_inner, grouped=True, stratified=True))
             tuned.fit(Z, target, groups=groups)
             if np.isfinite(tuned.cv_results_["mean_test_score"]).any():
                 return tuned
         except ValueError:
             pass
-        return clone(probe).set_params(cv=StratifiedKFold(n_inner)).fit(Z, target)
+        return clone(probe).set_params(cv=probe_folds(n_inner, grouped=False)).fit(Z, target)
 
 
 def _warn_single_class(gathered, codes):

@@ -8,10 +8,11 @@ so that ``GridSearchCV`` over a suppressor's ``lam`` can trade utility against l
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
-from sklearn.utils._metadata_requests import _MetadataRequester
+from sklearn.model_selection import cross_val_predict
 
+from .._compat import _MetadataRequester
 from ._attackers import default_probes
+from ._folds import probe_folds
 from ._verification import verification_roc_auc
 
 __all__ = ["LeakageScorer", "VerificationScorer", "best_utility_under_leakage"]
@@ -83,10 +84,7 @@ class LeakageScorer(_MetadataRequester):
         sensitive = np.asarray(sensitive_features)
         Z = _representation(estimator, X)
         probe = default_probes()["SVM"] if self.probe is None else clone(self.probe)
-        if groups is None:
-            folds = StratifiedKFold(self.cv, shuffle=True, random_state=0)
-        else:
-            folds = StratifiedGroupKFold(self.cv, shuffle=True, random_state=0)
+        folds = probe_folds(self.cv, grouped=groups is not None, stratified=True, random_state=0)
         # Explicit splits: with routing enabled, cross_val_predict takes no groups argument.
         splits = list(folds.split(Z, sensitive, groups))
         predicted = cross_val_predict(probe, Z, sensitive, cv=splits)

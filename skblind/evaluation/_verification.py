@@ -1,14 +1,12 @@
 """Identity verification on embeddings: pair similarities, ROC AUC and the LFW protocol."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_array, check_consistent_length
 
-__all__ = ["pair_similarities", "read_lfw_pairs", "verification_report", "verification_roc_auc"]
+__all__ = ["pair_similarities", "verification_report", "verification_roc_auc"]
 
 
 def pair_similarities(X, subjects, pairs=None):
@@ -83,20 +81,19 @@ def best_threshold(similarity, same):
     threshold : float
     accuracy : float
     """
-    order = np.argsort(similarity)
-    sorted_similarity, sorted_same = similarity[order], same[order]
-    # Threshold at sorted_similarity[k]: pairs k.. are "same".
-    genuine_above = np.cumsum(sorted_same[::-1])[::-1]
-    impostor_below = np.concatenate([[0], np.cumsum(~sorted_same)[:-1]])
-    correct = genuine_above + impostor_below
-    # Only the first of tied similarities is a valid cut.
-    valid = np.concatenate([[True], sorted_similarity[1:] != sorted_similarity[:-1]])
-    correct = np.where(valid, correct, -1)
-    best = int(np.argmax(correct))
-    everything_different = (~same).sum()
-    if everything_different > correct[best]:
-        return float(np.nextafter(sorted_similarity[-1], np.inf)), everything_different / len(same)
-    return float(sorted_similarity[best]), correct[best] / len(same)
+    same = np.asarray(same, dtype=bool)
+    n_genuine, n_impostor = int(same.sum()), int((~same).sum())
+    if not n_genuine or not n_impostor:  # one kind of pair: one answer is always right
+        threshold = -np.inf if n_genuine else np.nextafter(np.max(similarity), np.inf)
+        return float(threshold), 1.0
+    # Every distinct similarity is a cut (thresholds decrease; the first, inf, accepts none).
+    fpr, tpr, thresholds = roc_curve(same, similarity, drop_intermediate=False)
+    correct = np.rint(tpr * n_genuine) + n_impostor - np.rint(fpr * n_impostor)
+    best = len(correct) - 1 - int(np.argmax(correct[::-1]))  # ties: the lowest threshold
+    threshold = thresholds[best]
+    if not np.isfinite(threshold):  # accepting no pair: just above the largest similarity
+        threshold = np.nextafter(np.max(similarity), np.inf)
+    return float(threshold), float(correct[best] / len(same))
 
 
 def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
@@ -160,44 +157,3 @@ def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
             "n_impostor": int((~same).sum()),
         }
     )
-
-
-def read_lfw_pairs(path):
-    """Read an LFW ``pairs.txt`` (view 1 ``pairsDevTrain/Test.txt`` or view 2).
-
-    Parameters
-    ----------
-    path : path-like
-        The file: an optional header line (``"10 300"`` or ``"300"``), then
-        ``name idx1 idx2`` lines for matched pairs and ``name1 idx1 name2 idx2`` lines
-        for mismatched pairs, tab- or space-separated.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``name1``, ``image1``, ``name2``, ``image2`` (1-based image numbers as
-        in LFW) and ``same``; rows in file order.
-
-    Raises
-    ------
-    ValueError
-        Naming the file and line of a malformed line.
-    """
-    rows = []
-    lines = Path(path).read_text().splitlines()
-    for number, line in enumerate(lines, start=1):
-        fields = line.split()
-        if not fields:
-            continue
-        if number == 1 and all(f.isdigit() for f in fields):
-            continue
-        try:
-            if len(fields) == 3:
-                rows.append((fields[0], int(fields[1]), fields[0], int(fields[2]), True))
-            elif len(fields) == 4:
-                rows.append((fields[0], int(fields[1]), fields[2], int(fields[3]), False))
-            else:
-                raise ValueError(f"{len(fields)} fields")
-        except ValueError as exc:
-            raise ValueError(f"{path}, line {number}: not an LFW pair ({exc}): {line!r}") from None
-    return pd.DataFrame(rows, columns=["name1", "image1", "name2", "image2", "same"])

@@ -11,7 +11,18 @@ __all__ = [
     "mmd_penalty",
     "neutral_target_penalty",
     "similarity_preservation",
+    "zero_from",
 ]
+
+
+def zero_from(reference):
+    """A zero that stays on the autograd graph of ``reference``.
+
+    A loss term with nothing to measure in a batch (no labelled sample, no valid
+    triplet) returns this: adding it keeps the total differentiable and on the right
+    device and dtype, and its gradient is zero.
+    """
+    return reference.sum() * 0.0
 
 
 def centred(phi):
@@ -55,14 +66,14 @@ def batch_hard_triplet_loss(phi, labels, margin):
     keep = labels >= 0
     phi, labels = F.normalize(phi - phi.mean(dim=0), dim=1)[keep], labels[keep]
     if len(labels) < 2:
-        return phi.sum() * 0.0
+        return zero_from(phi)
     distance = torch.cdist(phi, phi).pow(2)
     same = labels[:, None] == labels[None, :]
     eye = torch.eye(len(labels), dtype=torch.bool, device=phi.device)
     positive = same & ~eye
     valid = positive.any(dim=1) & (~same).any(dim=1)
     if not valid.any():
-        return phi.sum() * 0.0
+        return zero_from(phi)
     hardest_positive = distance.masked_fill(~positive, float("-inf")).amax(dim=1)
     hardest_negative = distance.masked_fill(same, float("inf")).amin(dim=1)
     loss = F.relu(hardest_positive - hardest_negative + margin)
@@ -119,7 +130,7 @@ def mmd_penalty(phi, sensitive, bandwidths=(0.5, 1.0, 2.0)):
     # Gaussian kernels for the whole distribution, plus the linear kernel, whose MMD is
     # the squared distance between class means (the linearly readable part).
     kernel = phi @ phi.T + sum(torch.exp(-distance / (2 * b * b)) for b in bandwidths)
-    total = phi.sum() * 0.0
+    total = zero_from(phi)
     for value in torch.unique(sensitive):
         inside = sensitive == value
         if inside.all() or not inside.any():

@@ -1,9 +1,9 @@
-"""The torch modules of the suppressors."""
+"""The torch modules of the suppressors: the shared encoder, LNTL's module, the adversary."""
 
 import torch
 from torch import nn
 
-__all__ = ["Adversary", "GradientReversal", "LNTLModule", "LowRankResidual", "Projection", "mlp"]
+__all__ = ["Adversary", "Encoder", "GradientReversal", "LNTLModule", "LowRankResidual", "mlp"]
 
 _ACTIVATIONS = {"linear": nn.Identity, "relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
@@ -32,43 +32,15 @@ def mlp(n_in, sizes, activation, final_activation=True, init="default"):
     return nn.Sequential(*layers)
 
 
-class Projection(nn.Module):
-    """SensitiveNets' projection w_E: dense layers on the frozen embeddings.
-
-    Parameters
-    ----------
-    n_features : int
-        Dimension of the input embeddings.
-    hidden_sizes : tuple of int, default=(1024, 1024, 1024)
-        Units of each dense layer; the last is the dimension of phi(x). The paper uses
-        three layers of 1024 units, the thesis one.
-    activation : {"linear", "relu", "tanh", "gelu"}, default="linear"
-        Activation between the layers (the paper's are linear).
-    init : {"identity", "default"}, default="identity"
-        Start from the identity map (phi(x) = x, padded with zeros), or from torch's
-        random initialisation.
-    """
-
-    def __init__(
-        self, n_features, hidden_sizes=(1024, 1024, 1024), activation="linear", init="identity"
-    ):
-        super().__init__()
-        self.body = mlp(n_features, hidden_sizes, activation, final_activation=False, init=init)
-
-    def forward(self, X):
-        """Return phi(X)."""
-        return self.body(X)
-
-
 class LowRankResidual(nn.Module):
-    """skblind's encoder: the identity map plus a learned correction of low rank.
+    """The identity map plus a learned correction of low rank.
 
     ``phi(x) = x + B A x`` with ``A`` of shape (rank, n_features) and ``B`` of shape
     (n_features, rank); ``B`` starts at zero, so training starts from ``phi(x) = x``.
     The correction can remove (or bend) at most ``rank`` directions of the input, which
     is all a sensitive attribute needs, and it cannot memorise the training identities
-    the way a dense 1024 x 1024 stack can: verification on unseen identities keeps the
-    backbone's geometry.
+    the way a dense stack can: verification on unseen identities keeps the backbone's
+    geometry.
 
     Parameters
     ----------
@@ -80,6 +52,7 @@ class LowRankResidual(nn.Module):
 
     def __init__(self, n_features, rank=32):
         super().__init__()
+        self.out_features = n_features
         self.down = nn.Linear(n_features, rank, bias=False)
         self.up = nn.Linear(rank, n_features, bias=False)
         nn.init.zeros_(self.up.weight)
@@ -89,8 +62,68 @@ class LowRankResidual(nn.Module):
         return X + self.up(self.down(X))
 
 
+class Encoder(nn.Module):
+    """The encoder phi of both suppressors: a dense stack or a low-rank residual map.
+
+    One class reads every encoder option, so the two suppressors interpret them the
+    same way; the options of the other kind are ignored (as scikit-learn ignores
+    ``degree`` for an RBF kernel).
+
+    Parameters
+    ----------
+    n_features : int
+        Dimension of the input embeddings.
+    kind : {"dense", "residual"}, default="dense"
+        ``"dense"``: ``n_layers`` dense layers (the papers' encoders).
+        ``"residual"``: :class:`LowRankResidual` of rank ``rank``.
+    n_layers : int, default=1
+        Depth of the dense stack when ``hidden_sizes`` is None.
+    hidden_sizes : tuple of int or None, default=None
+        Units of each dense layer, the last being the dimension of phi; None gives
+        ``n_layers`` layers as wide as the input.
+    activation : {"linear", "relu", "tanh", "gelu"}, default="linear"
+        Activation between the dense layers.
+    init : {"default", "identity"}, default="default"
+        Initialisation of the dense layers (see :func:`mlp`).
+    rank : int, default=32
+        Rank of the residual correction.
+
+    Attributes
+    ----------
+    out_features : int
+        Dimension of phi.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        kind="dense",
+        n_layers=1,
+        hidden_sizes=None,
+        activation="linear",
+        init="default",
+        rank=32,
+    ):
+        super().__init__()
+        if kind == "residual":
+            self.body = LowRankResidual(n_features, rank)
+            self.out_features = n_features
+        elif kind == "dense":
+            sizes = tuple(hidden_sizes) if hidden_sizes is not None else (n_features,) * n_layers
+            if not sizes:
+                raise ValueError("a dense encoder needs at least one layer")
+            self.body = mlp(n_features, sizes, activation, final_activation=False, init=init)
+            self.out_features = sizes[-1]
+        else:
+            raise ValueError(f"encoder={kind!r}; choose 'dense' or 'residual'")
+
+    def forward(self, X):
+        """Return phi(X)."""
+        return self.body(X)
+
+
 class LNTLModule(nn.Module):
-    """Learning Not To Learn: an encoder phi and the main-task head on top of it.
+    """Learning Not To Learn: an :class:`Encoder` and the main-task head on top of it.
 
     Parameters
     ----------
@@ -98,44 +131,24 @@ class LNTLModule(nn.Module):
         Dimension of the input embeddings.
     n_classes : int
         Number of classes of the main task ``y``.
-    encoder : {"dense", "residual"}, default="dense"
-        ``"dense"``: an MLP of ``hidden_sizes`` with ``activation`` (Kim et al.'s
-        encoder). ``"residual"``: :class:`LowRankResidual` of rank ``rank``.
-    rank : int, default=32
-        Rank of the residual encoder.
-    hidden_sizes : tuple of int, default=(1024,)
-        Units of the dense encoder's layers; the last is the dimension of phi(x).
-    activation : str, default="relu"
-        Activation of the dense encoder.
     head_units : int, default=1024
         Units of the main head's hidden layer (dense + ReLU, then softmax).
-    init : {"identity", "default"}, default="identity"
-        Initialisation of the dense encoder (see :func:`mlp`).
+    **encoder_params
+        Passed to :class:`Encoder` (``kind``, ``n_layers``, ``hidden_sizes``,
+        ``activation``, ``init``, ``rank``).
+
+    Attributes
+    ----------
+    out_features : int
+        Dimension of phi.
     """
 
-    def __init__(
-        self,
-        n_features,
-        n_classes,
-        encoder="dense",
-        rank=32,
-        hidden_sizes=(1024,),
-        activation="relu",
-        head_units=1024,
-        init="identity",
-    ):
+    def __init__(self, n_features, n_classes, head_units=1024, **encoder_params):
         super().__init__()
-        if encoder == "residual":
-            self.encoder, n_phi = LowRankResidual(n_features, rank), n_features
-        elif encoder == "dense":
-            self.encoder = mlp(
-                n_features, hidden_sizes, activation, final_activation=False, init=init
-            )
-            n_phi = hidden_sizes[-1]
-        else:
-            raise ValueError(f"encoder={encoder!r}; choose 'residual' or 'dense'")
+        self.encoder = Encoder(n_features, **encoder_params)
+        self.out_features = self.encoder.out_features
         self.head = nn.Sequential(
-            nn.Linear(n_phi, head_units), nn.ReLU(), nn.Linear(head_units, n_classes)
+            nn.Linear(self.out_features, head_units), nn.ReLU(), nn.Linear(head_units, n_classes)
         )
 
     def forward(self, X):
@@ -145,7 +158,7 @@ class LNTLModule(nn.Module):
 
 
 class Adversary(nn.Module):
-    """The sensitive-attribute classifier (paper's w3, LNTL's bias head).
+    """The sensitive-attribute classifier (SensitiveNets' w3, LNTL's bias head).
 
     Parameters
     ----------

@@ -12,6 +12,7 @@ from ._losses import (
     mmd_penalty,
     neutral_target_penalty,
     similarity_preservation,
+    zero_from,
 )
 from ._modules import Adversary, GradientReversal
 
@@ -25,13 +26,15 @@ class AdversarialNet(NeuralNet):
     sensitive label of each sample, ``-1`` where missing. Each batch first trains the
     adversary (``adversary``, on phi detached) for ``adversary_steps`` steps with its own
     optimizer, then the encoder for ``encoder_steps`` steps on :meth:`get_loss`. Per
-    batch the history records ``utility_loss``, ``suppression`` and
-    ``adversary_accuracy`` (of the adversary on the batch, before the encoder update).
+    batch the history records each loss term of :meth:`loss_terms` under its name
+    (unweighted) and ``adversary_accuracy`` (of the adversary on the batch, before the
+    encoder update).
 
     Parameters
     ----------
     module : torch module class or instance
         The encoder (and, for LNTL, the main head); ``module__*`` parameters reach it.
+        Its ``out_features`` attribute gives the dimension of phi.
     adversary : torch module class or instance, default=Adversary
         The sensitive classifier; ``adversary__*`` parameters reach it.
     adversary_optimizer : torch optimizer class, default=torch.optim.Adam
@@ -77,11 +80,7 @@ class AdversarialNet(NeuralNet):
         """Initialise the encoder (``module_``) and the adversary (``adversary_``)."""
         super().initialize_module()
         # The adversary reads phi: its input size is the encoder's output size.
-        n_features = self.get_params_for("module")["n_features"]
-        device = next(self.module_.parameters()).device
-        with torch.no_grad():
-            n_phi = self.encode(torch.zeros(1, n_features, device=device)).shape[1]
-        params = {"n_features": n_phi, **self.get_params_for("adversary")}
+        params = {"n_features": self.module_.out_features, **self.get_params_for("adversary")}
         self.adversary_ = self.initialized_instance(self.adversary, params)
         return self
 
@@ -147,6 +146,29 @@ class AdversarialNet(NeuralNet):
                 f"{self.optimizer_.param_groups[0]['lr']}) or lam (now {self.lam})"
             )
 
+    #: Names of the loss terms, in the order :meth:`loss_terms` returns them.
+    term_names = ()
+
+    def loss_terms(self, y_pred, y_true, X):
+        """Return the unweighted loss terms, ``{name: scalar tensor}``, named as ``term_names``."""
+        raise NotImplementedError
+
+    def term_weights(self):
+        """Return the weight of each loss term, ``{name: float}``."""
+        raise NotImplementedError
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Return the weighted sum of :meth:`loss_terms` (one scalar, as skorch expects).
+
+        While training, every unweighted term is recorded in the history under its name.
+        """
+        terms = self.loss_terms(y_pred, to_device(y_true, self.device), X)
+        if training:
+            for name, value in terms.items():
+                self.history.record_batch(name, value.item())
+        weights = self.term_weights()
+        return sum(weights[name] * value for name, value in terms.items())
+
     def paper_suppression(self, phi, logits):
         """Return the method's own suppression term, given phi and the adversary's logits."""
         raise NotImplementedError
@@ -155,7 +177,7 @@ class AdversarialNet(NeuralNet):
         """Return the suppression term on the samples whose sensitive label is known."""
         known = sensitive >= 0
         if not known.any():
-            return phi.sum() * 0.0
+            return zero_from(phi)
         phi, sensitive = phi[known], sensitive[known]
         if self.suppression == "mmd":
             return mmd_penalty(phi, sensitive)
@@ -164,15 +186,11 @@ class AdversarialNet(NeuralNet):
             return confusion_loss(logits)
         return self.paper_suppression(phi, logits)
 
-    def total_loss(self, utility, suppression, phi, X, training):
-        """Add the weighted terms (and the similarity preservation); record them."""
-        loss = utility + self.lam * suppression
-        if self.preserve:
-            loss = loss + self.preserve * similarity_preservation(phi, to_device(X, self.device))
-        if training:
-            self.history.record_batch("utility_loss", utility.item())
-            self.history.record_batch("suppression", suppression.item())
-        return loss
+    def similarity_term(self, phi, X):
+        """Return :func:`similarity_preservation`, or a zero when ``preserve`` is 0."""
+        if not self.preserve:
+            return zero_from(phi)
+        return similarity_preservation(phi, to_device(X, self.device))
 
 
 class SensitiveNetsNet(AdversarialNet):
@@ -188,6 +206,8 @@ class SensitiveNetsNet(AdversarialNet):
         Target probability of the neutral class (for ``"paper"``).
     """
 
+    term_names = ("triplet", "suppression", "similarity")
+
     def __init__(self, *args, margin=0.2, neutral=0, target=0.9, **kwargs):
         super().__init__(*args, **kwargs)
         self.margin = margin
@@ -198,23 +218,32 @@ class SensitiveNetsNet(AdversarialNet):
         """``log(1 + |target - P(neutral | phi)|)`` (the paper's Delta)."""
         return neutral_target_penalty(logits, self.neutral, self.target)
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Triplet loss on ``y`` plus ``lam`` times the suppression term."""
-        y_true = to_device(y_true, self.device)
+    def loss_terms(self, y_pred, y_true, X):
+        """Triplet loss on ``y``, the suppression term, the similarity preservation."""
         phi = y_pred
-        utility = batch_hard_triplet_loss(phi, y_true[:, 0], self.margin)
-        suppression = self.suppression_term(phi, y_true[:, 1])
-        return self.total_loss(utility, suppression, phi, X, training)
+        return {
+            "triplet": batch_hard_triplet_loss(phi, y_true[:, 0], self.margin),
+            "suppression": self.suppression_term(phi, y_true[:, 1]),
+            "similarity": self.similarity_term(phi, X),
+        }
+
+    def term_weights(self):
+        """Triplet 1, suppression ``lam``, similarity ``preserve``."""
+        return {"triplet": 1.0, "suppression": self.lam, "similarity": self.preserve}
 
 
 class LNTLNet(AdversarialNet):
     """Learning Not To Learn: main-task cross-entropy, gradient reversal and entropy.
 
-    The encoder minimises the main head's cross-entropy on ``y``, maximises the bias
-    head's cross-entropy through a gradient reversal layer of scale ``grl_scale``, and
-    minimises ``lam`` times the suppression term, by default (``"paper"``) the negative
-    entropy of the bias head's prediction.
+    The encoder minimises the main head's cross-entropy on ``y`` (``main``), maximises
+    the bias head's cross-entropy through a gradient reversal layer of scale
+    ``grl_scale`` (``reversed_bias``: the bias head's cross-entropy, whose gradient
+    reaches the encoder multiplied by ``-grl_scale``), and minimises ``lam`` times the
+    suppression term, by default (``"paper"``) the negative entropy of the bias head's
+    prediction.
     """
+
+    term_names = ("main", "reversed_bias", "suppression", "similarity")
 
     def __init__(self, *args, grl_scale=1.0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,20 +257,35 @@ class LNTLNet(AdversarialNet):
         """Return the negative entropy of the bias head's prediction."""
         return -entropy(logits)
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Sum main cross-entropy, reversed bias cross-entropy and ``lam`` * suppression."""
-        y_true = to_device(y_true, self.device)
+    def reversed_bias_term(self, phi, sensitive):
+        """The bias head's cross-entropy on phi seen through the gradient reversal layer."""
+        known = sensitive >= 0
+        if not known.any() or not self.grl_scale:
+            return zero_from(phi)
+        reversed_phi = GradientReversal(self.grl_scale)(phi[known])
+        return self.criterion_(self.adversary_(reversed_phi), sensitive[known])
+
+    def loss_terms(self, y_pred, y_true, X):
+        """Main cross-entropy, reversed bias cross-entropy, suppression, similarity."""
         (phi, main_logits), labels, sensitive = y_pred, y_true[:, 0], y_true[:, 1]
         has_label = labels >= 0
-        utility = (
+        main = (
             self.criterion_(main_logits[has_label], labels[has_label])
             if has_label.any()
-            else phi.sum() * 0.0
+            else zero_from(phi)
         )
-        known = sensitive >= 0
-        adversarial = phi.sum() * 0.0
-        if known.any() and self.grl_scale:
-            reversed_phi = GradientReversal(self.grl_scale)(phi[known])
-            adversarial = self.criterion_(self.adversary_(reversed_phi), sensitive[known])
-        suppression = self.suppression_term(phi, sensitive)
-        return self.total_loss(utility, suppression, phi, X, training) + adversarial
+        return {
+            "main": main,
+            "reversed_bias": self.reversed_bias_term(phi, sensitive),
+            "suppression": self.suppression_term(phi, sensitive),
+            "similarity": self.similarity_term(phi, X),
+        }
+
+    def term_weights(self):
+        """Main and reversed bias 1 (``grl_scale`` acts on the gradient), ``lam``, ``preserve``."""
+        return {
+            "main": 1.0,
+            "reversed_bias": 1.0,
+            "suppression": self.lam,
+            "similarity": self.preserve,
+        }

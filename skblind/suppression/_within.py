@@ -1,11 +1,17 @@
-"""Directions along which the sensitive classes differ within each label of ``y``."""
+"""Erasing the directions along which the sensitive classes differ within each person."""
+
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_consistent_length, validate_data
 
-from ._diagnostics import duplicate_rows
+from .._compat import Interval, _fit_context
+from ._diagnostics import duplicate_rows, warn_if_collapsed, warn_if_duplicates
+from ._eraser_base import BaseEraser
+from ._labels import check_sensitive_classes, encode_with_missing
 
-__all__ = ["within_label_directions"]
+__all__ = ["WithinIdentityEraser", "within_label_directions"]
 
 
 def _label_groups(y_codes, s_codes):
@@ -101,3 +107,118 @@ def within_label_directions(phi, y_codes, s_codes, n_components, n_null=19, rand
         null = [draw - np.outer(draw @ vt[k], vt[k]) for draw in null]
         k += 1
     return vt[:k].astype(phi.dtype)
+
+
+class WithinIdentityEraser(BaseEraser):
+    """Project out the directions in which the attribute moves a person's embedding.
+
+    Nuisance attribute projection (Solomonoff et al. 2005) with a data-driven number of
+    directions: for every identity of ``y`` seen under two sensitive classes or more,
+    each class mean minus the identity's mean is one contrast; the leading singular
+    directions of all contrasts are kept while each stands above the same direction
+    count under labels shuffled within identities (:func:`within_label_directions`).
+    ``transform`` removes their span around the training mean.
+
+    A class-conditional criterion over the whole sample (an MMD, LEACE) is dominated by
+    the differences between persons and leaves the within-person part readable; this
+    stage removes what those leave within persons.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        How many directions at most (0 keeps the input unchanged).
+    n_null : int, default=19
+        Shuffled draws for the noise level: each direction passes by chance with
+        probability at most ``1 / (n_null + 1)``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffles.
+
+    Attributes
+    ----------
+    directions_ : ndarray of shape (k, n_features)
+        Orthonormal rows, ``k <= n_components`` (0 rows when none stands above the
+        shuffled noise, or no identity shows two classes).
+    projection_ : ndarray of shape (n_features, n_features)
+        ``directions_.T @ directions_``: ``transform(X) = X - (X - bias_) @ projection_``.
+    bias_ : ndarray of shape (n_features,)
+        The training mean.
+    sensitive_classes_ : ndarray
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from skblind.datasets import make_blinding_problem
+    >>> from skblind.suppression import WithinIdentityEraser
+    >>> data = make_blinding_problem(random_state=0)
+    >>> eraser = WithinIdentityEraser(random_state=0).fit(
+    ...     data.X, data.subject, sensitive_features=data.sensitive)
+    >>> eraser.directions_.shape
+    (1, 64)
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 0, None, closed="left")],
+        "n_null": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_components=32, n_null=19, random_state=None):
+        self.n_components = n_components
+        self.n_null = n_null
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, sensitive_features=None):
+        """Find the within-identity directions of the attribute.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings.
+        y : array-like of shape (n_samples,)
+            Identities (or any label within which the attribute should not vary);
+            missing ones (None or NaN) are left out of the contrasts.
+        sensitive_features : array-like of shape (n_samples,)
+            The attribute to erase; missing labels (None or NaN) are left out; -1 is a
+            class like any other.
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        if y is None:
+            raise ValueError(
+                "WithinIdentityEraser requires y to be passed, but the target y is None "
+                "(y holds the identities within which the attribute's directions are found)"
+            )
+        if sensitive_features is None:
+            raise ValueError(
+                "WithinIdentityEraser.fit requires sensitive_features (the attribute to "
+                "erase), by keyword or through metadata routing"
+            )
+        check_consistent_length(X, y, sensitive_features)
+        y_codes, _ = encode_with_missing(y, "y")
+        s_codes, self.sensitive_classes_ = encode_with_missing(
+            sensitive_features, "sensitive_features"
+        )
+        check_sensitive_classes(s_codes, self.sensitive_classes_, sensitive_features)
+        if self.n_components:
+            warn_if_duplicates(type(self).__name__, X, y_codes, s_codes)
+        self.bias_ = X.mean(axis=0)
+        self.directions_ = within_label_directions(
+            X - self.bias_,
+            y_codes,
+            s_codes,
+            self.n_components,
+            n_null=self.n_null,
+            random_state=self.random_state,
+        )
+        self.projection_ = self.directions_.T @ self.directions_
+        warn_if_collapsed(type(self).__name__, X, self._erase(X))
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

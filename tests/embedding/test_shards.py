@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skblind._workflow import embed_images, read_embeddings
 from skblind.embedding import FaceEmbedder, embed_to_shards, read_shards
+from skblind.jobs import embed_images, read_embeddings
 
 
 def _chunks(table, size, fail_after=None):

@@ -4,7 +4,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skblind.datasets import make_blinding_problem
 from skblind.evaluation import diff_score, leakage_report
-from skblind.suppression import SensitiveNetsSuppressor
+from skblind.suppression import Blinder, SensitiveNetsSuppressor, recipe_encoder
 
 
 def test_diff_by_hand():
@@ -51,8 +51,9 @@ def test_recovers_known_leakage_and_reports_chance_without_signal(problem):
 
 
 def test_transformers_are_fitted_inside_the_folds(problem):
-    suppressor = SensitiveNetsSuppressor(
-        max_epochs=15, progress=False, random_state=0, module__rank=4
+    suppressor = Blinder(
+        recipe_encoder(max_epochs=15, progress=False, random_state=0, module__rank=4),
+        random_state=0,
     )
     report = leakage_report(
         problem.X,
@@ -67,7 +68,7 @@ def test_transformers_are_fitted_inside_the_folds(problem):
     after = report.set_index(["representation", "probe"]).balanced_accuracy
     assert after["raw", "LR"] > 0.85
     assert after["sn", "LR"] < 0.65
-    assert not hasattr(suppressor, "net_")  # the given estimator is cloned, not fitted
+    assert not hasattr(suppressor, "encoder_")  # the given estimator is cloned, not fitted
 
 
 def test_random_folds_are_a_warned_choice(problem):
@@ -95,8 +96,9 @@ def test_audit_report_probes_several_attributes_and_verification(problem):
     from skblind.evaluation import audit_report
 
     kept = (problem.subject % 2).astype(int)  # an attribute of identity, to keep
-    suppressor = SensitiveNetsSuppressor(
-        max_epochs=15, progress=False, random_state=0, module__rank=4
+    suppressor = Blinder(
+        recipe_encoder(max_epochs=15, progress=False, random_state=0, module__rank=4),
+        random_state=0,
     )
     leakage, verification = audit_report(
         problem.X,

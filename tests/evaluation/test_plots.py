@@ -4,11 +4,13 @@ import pytest
 
 from skblind.datasets import make_blinding_problem
 from skblind.evaluation import (
+    feature_removal_curve,
     group_metric_frame,
     plot_feature_removal,
     plot_group_tpr,
     plot_tradeoff,
     plot_tsne,
+    tsne_points,
 )
 
 
@@ -26,9 +28,9 @@ def problem():
 
 def test_tsne_one_panel_per_representation(problem):
     noise = np.random.default_rng(0).normal(size=problem.X.shape)
-    fig = plot_tsne(
-        {"raw": problem.X, "noise": noise}, problem.sensitive, label_names={0: "a", 1: "b"}
-    )
+    points = tsne_points({"raw": problem.X, "noise": noise})
+    assert {k: v.shape for k, v in points.items()} == {"raw": (120, 2), "noise": (120, 2)}
+    fig = plot_tsne(points, problem.sensitive, label_names={0: "a", 1: "b"})
     assert [ax.get_title() for ax in fig.axes] == ["raw", "noise"]
     assert len(fig.axes[0].collections) == 2
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
@@ -38,17 +40,36 @@ def test_tsne_one_panel_per_representation(problem):
 
 def test_feature_removal_curves(problem):
     noise = np.random.default_rng(0).normal(size=problem.X.shape)
-    fig = plot_feature_removal(
+    curve = feature_removal_curve(
         {"raw": problem.X, "noise": noise},
         problem.sensitive,
         groups=problem.subject,
         fractions=[0.0, 0.5, 0.9],
         n_repeats=2,
     )
-    raw, blank, chance = fig.axes[0].lines
-    assert raw.get_ydata()[0] > 0.85
-    assert np.all(np.abs(np.asarray(blank.get_ydata()) - 0.5) < 0.15)
-    assert list(chance.get_ydata()) == [0.5, 0.5]
+    by_rep = curve.set_index(["representation", "removed"]).balanced_accuracy
+    assert by_rep["raw", 0.0] > 0.85
+    assert np.all(np.abs(by_rep["noise"].to_numpy() - 0.5) < 0.15)
+    assert set(curve.probe) == {"SVC"} and set(curve.chance) == {0.5}
+    fig = plot_feature_removal(curve, attribute="smiling")
+    ax = fig.axes[0]
+    assert "SVC" in ax.get_ylabel() and "smiling" in ax.get_title()
+    raw_line = ax.lines[0]
+    np.testing.assert_allclose(np.asarray(raw_line.get_ydata(), float), by_rep["raw"].to_numpy())
+
+
+def test_plots_draw_on_the_axes_given(problem):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3)
+    table = pd.DataFrame({"lam": [0.0, 1.0], "utility": [0.99, 0.98], "leakage": [0.3, 0.05]})
+    assert plot_tradeoff(table, ax=axes[0]) is fig
+    assert plot_group_tpr(pd.DataFrame({"a": [0.5], "b": [0.9]}, index=["raw"]), ax=axes[1]) is fig
+    points = {"raw": np.zeros((4, 2))}
+    assert plot_tsne(points, [0, 1, 0, 1], axes=[axes[2]]) is fig
+    assert len(fig.axes) == 3
+    with pytest.raises(ValueError, match="need 1 axes"):
+        plot_tsne(points, [0, 1, 0, 1], axes=axes[:2])
 
 
 def test_tradeoff_and_group_tpr():

@@ -29,9 +29,9 @@ def test_grid_search_picks_the_best_utility_under_a_leakage_bound(problem):
             max_epochs=60,
             progress=False,
             random_state=0,
+            encoder="residual",
+            suppression="mmd",
             module__rank=4,
-            erase_linear=False,  # the closed-form steps off: lambda alone sets the leakage
-            erase_within=0,
         ).set_fit_request(sensitive_features=True)
         pipe = Pipeline([("suppressor", suppressor), ("svc", SVC())])
         scoring = {

@@ -1,5 +1,6 @@
 import numpy as np
 
+from skblind.suppression import WithinIdentityEraser
 from skblind.suppression._within import within_label_directions
 
 
@@ -35,3 +36,19 @@ def test_no_label_with_two_classes_and_missing_codes():
     missing = np.full_like(s, -1)
     assert len(within_label_directions(X, y, missing, 32, random_state=0)) == 0
     assert len(within_label_directions(X, y, s, 0, random_state=0)) == 0
+
+
+def test_eraser_removes_the_found_span_around_the_training_mean():
+    X, y, s, _ = people(shift=2.0)
+    eraser = WithinIdentityEraser(random_state=0).fit(X, y, sensitive_features=s)
+    Z = eraser.transform(X)
+    assert len(eraser.directions_) >= 1
+    # Along the found directions every sample now sits at the training mean ...
+    along = np.tile(X.mean(0) @ eraser.directions_.T, (len(X), 1))
+    np.testing.assert_allclose(Z @ eraser.directions_.T, along, atol=1e-8)
+    # ... and the rest is untouched.
+    kept = np.eye(X.shape[1]) - eraser.projection_
+    np.testing.assert_allclose(Z - X.mean(0), (X - X.mean(0)) @ kept, atol=1e-8)
+    nothing = WithinIdentityEraser(n_components=0).fit(X, y, sensitive_features=s)
+    assert len(nothing.directions_) == 0
+    np.testing.assert_allclose(nothing.transform(X), X)

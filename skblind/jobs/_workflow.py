@@ -9,9 +9,15 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from ._io import CSV_LABELS, atomic_path, typed_labels
+from .._io import CSV_LABELS, atomic_path, chunks_of, typed_labels
 
-__all__ = ["audit_embeddings", "embed_images", "fit_suppressor", "read_embeddings"]
+__all__ = [
+    "audit_embeddings",
+    "embed_images",
+    "fit_suppressor",
+    "make_suppressor",
+    "read_embeddings",
+]
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tiff", ".webp"}
 
@@ -23,12 +29,6 @@ def _walk_images(folder):
         for name in sorted(files):
             if Path(name).suffix.lower() in IMAGE_SUFFIXES:
                 yield os.path.join(root, name)
-
-
-def _chunks_of(iterable, size):
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
 
 
 _CSV_ERRORS = (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)
@@ -56,7 +56,7 @@ def _input_chunks(source, size):
     source = Path(source)
     if source.is_dir():
         found = False
-        for paths in _chunks_of(_walk_images(source), size):
+        for paths in chunks_of(_walk_images(source), size):
             found = True
             yield pd.DataFrame({"path": paths})
         if not found:
@@ -114,7 +114,7 @@ def embed_images(source, output, *, shard_size=1024, client=None, progress=True,
     dict
         The folder's manifest (``n_images``, ``n_features``, ``n_shards``, settings).
     """
-    from .embedding import FaceEmbedder, embed_to_shards
+    from ..embedding import FaceEmbedder, embed_to_shards
 
     if shard_size < 1:
         raise ValueError(f"shard_size={shard_size!r} must be at least 1")
@@ -151,7 +151,7 @@ def read_embeddings(path, labels=None):
         If an embedding is NaN (an image without a face, embedded with
         ``--on-no-face nan``): the message names the images.
     """
-    from .embedding import read_shards
+    from ..embedding import read_shards
 
     X, table = read_shards(path)
     no_face = np.flatnonzero(np.isnan(X).any(axis=1))
@@ -197,31 +197,55 @@ def fit_suppressor(
         The ``.joblib`` file to write (atomically).
     y, sensitive : str
         Label columns: what to keep (identities) and what to remove.
-    method : {"sensitivenets", "lntl"}, default="sensitivenets"
-        The suppressor.
+    method : {"blinder", "sensitivenets", "lntl"}, default="blinder"
+        ``"blinder"``: skblind's recipe, :class:`~skblind.suppression.Blinder` with
+        :func:`~skblind.suppression.recipe_encoder` (``params`` go to the encoder, and
+        ``random_state`` to the Blinder as well); the others: the papers' methods.
     labels : path-like, default=None
         Extra labels CSV (see :func:`read_embeddings`).
     **params
-        Parameters of the suppressor.
+        Parameters of the suppressor (of the encoder for ``"blinder"``).
 
     Returns
     -------
     The fitted suppressor.
     """
-    from .suppression import LNTLSuppressor, SensitiveNetsSuppressor
-
-    classes = {"sensitivenets": SensitiveNetsSuppressor, "lntl": LNTLSuppressor}
     output = Path(output)
     if output.is_dir():
         raise ValueError(f"{output}: is a folder; give the .joblib file to write")
     X, table = read_embeddings(embeddings, labels)
     source = labels or embeddings
-    model = classes[method](**params).fit(
+    model = make_suppressor(method, **params).fit(
         X, _column(table, y, source), sensitive_features=_column(table, sensitive, source)
     )
     with atomic_path(output) as tmp:
         joblib.dump(model, tmp)
     return model
+
+
+def make_suppressor(method, **params):
+    """The suppressor that ``skblind fit --method`` names, with ``params`` set.
+
+    Parameters
+    ----------
+    method : {"blinder", "sensitivenets", "lntl"}
+        skblind's recipe or one of the papers' methods.
+    **params
+        Parameters of the suppressor (of the encoder for ``"blinder"``); what is not
+        given keeps the estimator's default.
+
+    Returns
+    -------
+    estimator
+    """
+    from ..suppression import Blinder, LNTLSuppressor, SensitiveNetsSuppressor, recipe_encoder
+
+    if method == "blinder":
+        return Blinder(recipe_encoder(**params), random_state=params.get("random_state"))
+    classes = {"sensitivenets": SensitiveNetsSuppressor, "lntl": LNTLSuppressor}
+    if method not in classes:
+        raise ValueError(f"method={method!r}; choose 'blinder', 'sensitivenets' or 'lntl'")
+    return classes[method](**params)
 
 
 def _load_model(path):
@@ -297,7 +321,7 @@ def audit_embeddings(
     -------
     leakage, verification : pandas.DataFrame
     """
-    from .evaluation import audit_report
+    from ..evaluation import audit_report
 
     X, table = read_embeddings(embeddings, labels)
     source = labels or embeddings

@@ -19,11 +19,18 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import Bunch
 
-from ._demo import _save_figure, _suppressors, _table_2, _write_tables
-from ._workflow import _chunks_of
-from .datasets import load_celeba, load_cfee, load_diveface, load_lfw
-from .embedding import FaceEmbedder, embed_to_shards, read_shards
-from .evaluation import audit_report, plot_feature_removal, plot_tsne, verification_report
+from .._io import chunks_of
+from ..datasets import load_celeba, load_cfee, load_diveface, load_lfw
+from ..embedding import FaceEmbedder, embed_to_shards, read_shards
+from ..evaluation import (
+    audit_report,
+    feature_removal_curve,
+    plot_feature_removal,
+    plot_tsne,
+    tsne_points,
+    verification_report,
+)
+from ._protocols import methods, save_figure, table_2, write_tables
 
 __all__ = ["run_reproduce"]
 
@@ -77,7 +84,7 @@ class _Embeddings:
 
     def __call__(self, name, paths):
         paths = [str(p) for p in paths]
-        chunks = (pd.DataFrame({"path": chunk}) for chunk in _chunks_of(paths, 1024))
+        chunks = (pd.DataFrame({"path": chunk}) for chunk in chunks_of(paths, 1024))
         embed_to_shards(chunks, self.folder / name, self.embedder, progress=not self.quiet)
         X, table = read_shards(self.folder / name)
         if table["path"].tolist() != paths:
@@ -164,7 +171,7 @@ def run_reproduce(
     celeba_target="Eyeglasses",
     folds=5,
     seeds=3,
-    max_epochs=60,
+    max_epochs=None,
     quiet=False,
 ):
     """Run the paper's protocol on the data sets given and write tables and figures.
@@ -190,8 +197,8 @@ def run_reproduce(
         Subject-disjoint folds of Table I.
     seeds : int, default=3
         Repetitions of Table II.
-    max_epochs : int, default=60
-        Training epochs of the suppressors.
+    max_epochs : int or None, default=None
+        Training epochs of the learned methods; None keeps each one's default.
     quiet : bool, default=False
         No progress output.
 
@@ -210,7 +217,7 @@ def run_reproduce(
         raise ValueError("give at least one data set (--cfee, --diveface, --lfw, --celeba)")
     rng = np.random.default_rng(0)
     embed = _Embeddings(output, backbone, layer, quiet, log)
-    suppressors = _suppressors(max_epochs, random_state=0)
+    suppressors = methods(max_epochs, random_state=0)
     parts, tables = [], {}
 
     def part(name, needs, missing):
@@ -260,14 +267,14 @@ def run_reproduce(
         if part("Figures 3 and 5 (t-SNE)", "CFEE", []):
             shown = {f"raw {backbone} {layer}": X}
             shown.update({f"{name} phi": m.transform(X) for name, m in final.items()})
-            _save_figure(plot_tsne(shown, expression), output / "tsne_expression.png")
+            save_figure(plot_tsne(tsne_points(shown), expression), output / "tsne_expression.png")
         if part("Figure 4 (feature removal)", "CFEE", []):
-            fig = plot_feature_removal(
-                {"raw": X, "SensitiveNets": final["SensitiveNets"].transform(X)},
-                expression,
-                groups=subject,
+            curve = feature_removal_curve(
+                {"raw": X, "Blinder": final["Blinder"].transform(X)}, expression, groups=subject
             )
-            _save_figure(fig, output / "feature_removal_expression.png")
+            tables["feature_removal"] = curve
+            fig = plot_feature_removal(curve, attribute="expression")
+            save_figure(fig, output / "feature_removal_expression.png")
     else:
         part("Figures 3 and 5 (t-SNE)", "CFEE", ["cfee"])
         part("Figure 4 (feature removal)", "CFEE", ["cfee"])
@@ -280,7 +287,7 @@ def run_reproduce(
         X, found = embed("celeba", np.asarray(data.paths)[rows])
         rows = rows[found]
         log(f"Table II: {celeba_target} classifier on Smiling-biased and unbiased splits")
-        per_seed, summary = _table_2(
+        per_seed, summary = table_2(
             X[found],
             data.attributes["Smiling"].to_numpy()[rows],
             data.attributes[celeba_target].to_numpy()[rows],
@@ -292,6 +299,6 @@ def run_reproduce(
         tables["table_2_fairness"], tables["table_2_per_seed"] = summary, per_seed
 
     tables = {"parts": pd.DataFrame(parts), **tables}
-    _write_tables(output, tables)
+    write_tables(output, tables)
     tables["seconds"] = time.perf_counter() - start
     return tables

@@ -7,17 +7,15 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 from skorch.callbacks import Callback, PassthroughScoring
 from tqdm.auto import tqdm
 
+from .._compat import Interval, StrOptions, _fit_context
 from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
-from ._diagnostics import warn_if_collapsed, warn_if_duplicates
+from ._diagnostics import warn_if_collapsed
 from ._labels import check_sensitive_classes, encode_with_missing
-from ._linear import LEACEEraser
-from ._within import within_label_directions
 
 __all__ = ["BaseSuppressor"]
 
@@ -30,7 +28,6 @@ NET_PREFIXES = (
     "iterator_train__",
     "callbacks__",
 )
-_HISTORY_KEYS = ("utility_loss", "suppression", "adversary_accuracy")
 
 
 class _EpochProgress(Callback):
@@ -40,8 +37,9 @@ class _EpochProgress(Callback):
     pickled, so a fitted suppressor keeps no trace of it.
     """
 
-    def __init__(self, desc):
+    def __init__(self, desc, keys):
         self.desc = desc
+        self.keys = keys
 
     def __getstate__(self):
         return {k: v for k, v in vars(self).items() if k != "bar_"}
@@ -51,7 +49,7 @@ class _EpochProgress(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         last = net.history[-1]
-        self.bar_.set_postfix({k: f"{last[k]:.3f}" for k in _HISTORY_KEYS if k in last})
+        self.bar_.set_postfix({k: f"{last[k]:.3f}" for k in self.keys if k in last})
         self.bar_.update()
 
     def on_train_end(self, net, **kwargs):
@@ -65,7 +63,9 @@ class BaseSuppressor(
     """Base class of the suppressors trained through skorch.
 
     Subclasses set ``_net_class`` and implement :meth:`_net_params` (the skorch net's
-    own parameters) and, if need be, :meth:`_check_labels`.
+    own parameters) and, if need be, :meth:`_check_labels`. ``fit`` trains the net;
+    ``transform`` returns the encoder's output centred on its training mean (the losses
+    see phi centred on the batch mean, so this is the geometry that was trained).
 
     Keyword arguments whose names start with ``module__``, ``adversary__``,
     ``optimizer__``, ``adversary_optimizer__``, ``iterator_train__`` or ``callbacks__``
@@ -80,8 +80,6 @@ class BaseSuppressor(
         "lam": [Interval(Real, 0, None, closed="left")],
         "suppression": [StrOptions({"paper", "confusion", "mmd"})],
         "preserve": [Interval(Real, 0, None, closed="left")],
-        "erase_linear": ["boolean"],
-        "erase_within": [Interval(Integral, 0, None, closed="left")],
         "adversary_steps": [Interval(Integral, 0, None, closed="left")],
         "encoder_steps": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -129,6 +127,7 @@ class BaseSuppressor(
     def _check_labels(self, y_codes, s_codes):
         """Check the encoded labels; subclasses add what their losses need."""
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, sensitive_features=None):
         """Learn phi: keep what ``y`` needs, remove what ``sensitive_features`` needs.
 
@@ -151,7 +150,6 @@ class BaseSuppressor(
         -------
         self
         """
-        self._validate_params()
         self._check_net_kwargs()
         X = validate_data(self, X, dtype=[np.float32, np.float64], ensure_min_samples=2)
         if y is None:
@@ -171,13 +169,12 @@ class BaseSuppressor(
         )
         check_sensitive_classes(s_codes, self.sensitive_classes_, sensitive_features)
         self._check_labels(y_codes, s_codes)
-        if self.erase_within:
-            warn_if_duplicates(type(self).__name__, X, y_codes, s_codes)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         device = resolve_device(self.device)
-        callbacks = [(k, PassthroughScoring(name=k, on_train=True)) for k in _HISTORY_KEYS]
+        keys = (*self._net_class.term_names, "adversary_accuracy")
+        callbacks = [(k, PassthroughScoring(name=k, on_train=True)) for k in keys]
         if self.progress:
-            callbacks.append(("progress", _EpochProgress(type(self).__name__)))
+            callbacks.append(("progress", _EpochProgress(type(self).__name__, keys)))
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
@@ -191,37 +188,23 @@ class BaseSuppressor(
                 device=str(device),
                 callbacks=callbacks,
                 verbose=0,
+                module__kind=self.encoder,
                 adversary__n_classes=len(self.sensitive_classes_),
                 adversary_steps=self.adversary_steps,
                 encoder_steps=self.encoder_steps,
                 lam=self.lam,
                 suppression=self.suppression,
                 preserve=self.preserve,
-                **self._net_params(X.shape[1], y_codes),
+                **self._net_params(X.shape[1]),
             )
             # The user's module__*/optimizer__*/... parameters win over these defaults.
             self.net_ = self._net_class(**{**params, **self._net_kwargs()})
             self.net_.fit(X.astype(np.float32), np.stack([y_codes, s_codes], axis=1))
         phi = self._phi(X)
         self.center_ = phi.mean(axis=0)
-        phi -= self.center_
         self.n_features_out_ = phi.shape[1]
-        self.within_directions_ = within_label_directions(
-            phi, y_codes, s_codes, self.erase_within, random_state=seed
-        )
-        phi = self._project_out(phi)
-        self.eraser_ = None
-        if self.erase_linear:
-            known = s_codes >= 0
-            self.eraser_ = LEACEEraser().fit(phi[known], sensitive_features=s_codes[known])
-            phi = self.eraser_.transform(phi)
-        warn_if_collapsed(type(self).__name__, X, phi)
+        warn_if_collapsed(type(self).__name__, X, phi - self.center_)
         return self
-
-    def _project_out(self, phi):
-        """Remove the within-label directions of the attribute from centred phi."""
-        directions = self.within_directions_
-        return phi - (phi @ directions.T) @ directions if len(directions) else phi
 
     def _phi(self, X):
         """Return the encoder's output on ``X``, not yet centred, as a float32 array."""
@@ -234,9 +217,13 @@ class BaseSuppressor(
 
     @property
     def history_(self):
-        """Per-epoch training history: losses, suppression term, adversary accuracy."""
+        """Per-epoch training history: total loss, each loss term, adversary accuracy.
+
+        The terms are unweighted (``train_loss`` is their weighted sum); their names are
+        the net's ``term_names``.
+        """
         check_is_fitted(self, "net_")
-        keys = ("epoch", "train_loss", *_HISTORY_KEYS, "dur")
+        keys = ("epoch", "train_loss", *self._net_class.term_names, "adversary_accuracy", "dur")
         return pd.DataFrame([{k: row.get(k, np.nan) for k in keys} for row in self.net_.history])
 
     def transform(self, X):
@@ -253,10 +240,7 @@ class BaseSuppressor(
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
-        phi = self._project_out(self._phi(X) - self.center_)
-        if self.eraser_ is not None:
-            phi = self.eraser_.transform(phi)
-        return phi.astype(np.float32)
+        return (self._phi(X) - self.center_).astype(np.float32)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

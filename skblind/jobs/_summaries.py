@@ -1,0 +1,118 @@
+"""The jobs' tables rendered for a terminal: what each is, then the table."""
+
+__all__ = ["format_tables"]
+
+
+def _fmt(value):
+    return f"{value:.3f}"
+
+
+def _wide(leakage, values, aggfunc="mean"):
+    return leakage.pivot_table(
+        index=["attribute", "probe"],
+        columns="representation",
+        values=values,
+        aggfunc=aggfunc,
+        sort=False,
+    )
+
+
+def _leakage(leakage):
+    """Balanced accuracy with Diff, within-identity AUC and the verdicts, one table each."""
+    protocol = leakage.protocol.iloc[0]
+    who = {
+        "held-out": "attackers trained only on blinded templates of held-out subjects",
+        "in-sample": "probes trained on the model's own training subjects (the paper's; "
+        "cannot show blindness)",
+    }[protocol]
+    diff = _wide(leakage, "diff").drop(columns="raw", errors="ignore").add_prefix("Diff% ")
+    return "\n".join(
+        [
+            f"Protocol {protocol}: {who}.",
+            "",
+            "Balanced accuracy (chance: see the chance column of the CSV), Diff in percent",
+            _wide(leakage, "balanced_accuracy").join(diff).to_string(float_format=_fmt),
+            "",
+            "Within-identity AUC (a person's images ranked by class; chance exactly 0.5)",
+            _wide(leakage, "within_auc").to_string(float_format=_fmt),
+            "",
+            "Verdict (permutation tests at alpha/2 on both metrics; the smallest detectable "
+            f"within-identity AUC shift here is about {leakage.within_auc_mde.median():.3f})",
+            _wide(leakage, "verdict", aggfunc="first").to_string(),
+        ]
+    )
+
+
+def _in_sample(leakage):
+    return _wide(leakage, "balanced_accuracy").to_string(float_format=_fmt)
+
+
+def _plain(table):
+    return table.to_string(index=False, float_format=_fmt)
+
+
+_TABLE_2_COLUMNS = [
+    "split",
+    "representation",
+    "accuracy_mean",
+    "tpr_not_smiling_mean",
+    "tpr_smiling_mean",
+    "tpr_gap_mean",
+    "tpr_gap_std",
+    "equality_of_opportunity_mean",
+    "equality_of_opportunity_std",
+]
+
+
+def _table_2(table):
+    columns = [c for c in _TABLE_2_COLUMNS if c in table.columns]
+    return _plain(table[columns])
+
+
+#: name -> (title, formatter), in the order they are printed.
+_SECTIONS = {
+    "parts": ("Parts of the protocol", lambda t: t.to_string(index=False)),
+    "verification": (
+        "Identity verification of the raw layers (all pairs, 10-fold LFW-style)",
+        _plain,
+    ),
+    "table_1_leakage": ("Table I: what attackers read of each attribute", _leakage),
+    "leakage": ("What attackers read of each attribute", _leakage),
+    "table_1_in_sample": (
+        "Table I, the paper's in-sample protocol, for comparison (balanced accuracy)",
+        _in_sample,
+    ),
+    "table_1_verification": ("Verification on held-out subjects (mean over splits)", _plain),
+    "table_2_fairness": (
+        "Table II: a classifier trained on a smiling-biased (70/30) or an unbiased split; "
+        "TPR by smiling group on held-out subjects, gap and equality of opportunity",
+        _table_2,
+    ),
+    "lambda_sweep": (
+        "SensitiveNets (paper) over lambda (one subject split; an SVM attacker trained only "
+        "on held-out subjects): leakage = |within-identity AUC - 0.5|, utility = "
+        "verification AUC",
+        _plain,
+    ),
+}
+
+
+def format_tables(tables):
+    """Render a job's tables for a terminal, each under a title that says what it is.
+
+    Parameters
+    ----------
+    tables : dict
+        Name -> pandas.DataFrame, as the jobs return them; names without a known
+        rendering (per-seed detail, timings) are left out, as are empty tables.
+
+    Returns
+    -------
+    str
+    """
+    blocks = []
+    for name, (title, render) in _SECTIONS.items():
+        table = tables.get(name)
+        if table is not None and len(table):
+            blocks.append(f"{title}\n{render(table)}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,199 @@
+"""skblind's recommended recipe: a learned encoder, then closed-form erasers, composed."""
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    clone,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._compat import HasMethods, StrOptions, _fit_context
+from .._persistence import VersionedPickleMixin
+from ._linear import LEACEEraser
+from ._sensitivenets import SensitiveNetsSuppressor
+from ._within import WithinIdentityEraser
+
+__all__ = ["Blinder", "recipe_encoder"]
+
+_STAGE = [HasMethods(["fit", "transform"]), StrOptions({"passthrough"}), None]
+
+
+def recipe_encoder(**params):
+    """The encoder stage of skblind's recipe, with ``params`` set on top.
+
+    A :class:`SensitiveNetsSuppressor` with a low-rank residual encoder (the identity
+    plus a rank-32 correction, which keeps verification on unseen identities) trained
+    on the kernel MMD between the sensitive classes (no adversary to outrun), weighted
+    by ``lam=8``. Pass it to :class:`Blinder` to tune it: ``Blinder(recipe_encoder())``
+    has the parameters ``encoder__lam``, ``encoder__max_epochs``, ... for a grid search.
+
+    Parameters
+    ----------
+    **params
+        Parameters of :class:`SensitiveNetsSuppressor` that override the recipe's.
+
+    Returns
+    -------
+    SensitiveNetsSuppressor
+    """
+    return SensitiveNetsSuppressor(
+        **{"encoder": "residual", "suppression": "mmd", "lam": 8.0, **params}
+    )
+
+
+class Blinder(
+    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """skblind's recipe: an encoder, a within-identity eraser and a linear eraser in turn.
+
+    ``fit`` fits each stage on the previous stage's output, handing ``y`` and
+    ``sensitive_features`` to every stage itself (no metadata routing needed, except to
+    route ``sensitive_features`` to the Blinder itself inside a Pipeline);
+    ``transform`` chains their transforms. Each stage is an estimator of its own and can
+    be measured alone.
+
+    Parameters
+    ----------
+    encoder : estimator, "passthrough" or None, default=None
+        The learned stage, fitted with ``fit(X, y, sensitive_features=...)``. None builds
+        :func:`recipe_encoder` (SensitiveNets' net with a residual encoder and the MMD
+        term); pass one to tune it (``encoder__lam``).
+    within : estimator, "passthrough" or None, default=None
+        Then the within-identity stage; None builds :class:`WithinIdentityEraser`
+        (up to 32 directions, each tested against within-identity shuffles).
+    linear : estimator, "passthrough" or None, default=None
+        Then the linear stage; None builds :class:`LEACEEraser`: no linear probe beats a
+        constant on the training distribution.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the stages built from None (stages passed in keep their own).
+    progress : bool, default=True
+        Show the default encoder's progress bar over epochs.
+
+    Attributes
+    ----------
+    encoder_, within_, linear_ : estimator or None
+        The fitted stages (None for ``"passthrough"``).
+    n_features_in_, n_features_out_ : int
+
+    See Also
+    --------
+    SensitiveNetsSuppressor, LNTLSuppressor : the papers' methods (possible encoders).
+    WithinIdentityEraser, LEACEEraser, INLPEraser : closed-form stages.
+
+    Examples
+    --------
+    >>> from skblind.datasets import make_blinding_problem
+    >>> from skblind.suppression import Blinder, recipe_encoder
+    >>> data = make_blinding_problem(random_state=0)
+    >>> blinder = Blinder(recipe_encoder(max_epochs=2, progress=False), random_state=0)
+    >>> blinder.fit_transform(data.X, data.subject, sensitive_features=data.sensitive).shape
+    (400, 64)
+    >>> sorted(blinder.get_params())[:3]
+    ['encoder', 'encoder__adversary_steps', 'encoder__batch_size']
+    """
+
+    _parameter_constraints = {
+        "encoder": _STAGE,
+        "within": _STAGE,
+        "linear": _STAGE,
+        "random_state": ["random_state"],
+        "progress": ["boolean"],
+    }
+
+    def __init__(self, encoder=None, within=None, linear=None, random_state=None, progress=True):
+        self.encoder = encoder
+        self.within = within
+        self.linear = linear
+        self.random_state = random_state
+        self.progress = progress
+
+    def _stages(self):
+        """The (name, unfitted stage or None) pairs, the defaults built and seeded."""
+        rng = check_random_state(self.random_state)
+        defaults = {
+            "encoder": lambda: recipe_encoder(
+                random_state=self.random_state, progress=self.progress
+            ),
+            "within": lambda: WithinIdentityEraser(
+                random_state=rng.randint(np.iinfo(np.int32).max)
+            ),
+            "linear": LEACEEraser,
+        }
+        stages = []
+        for name, make in defaults.items():
+            given = getattr(self, name)
+            if given is None:
+                stage = make()
+            elif isinstance(given, str):  # "passthrough"
+                stage = None
+            else:
+                stage = clone(given)
+            stages.append((name, stage))
+        return stages
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sensitive_features=None):
+        """Fit the stages in turn, each on the previous one's output.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Frozen input embeddings.
+        y : array-like of shape (n_samples,)
+            Identities (the labels to keep; missing ones are None or NaN).
+        sensitive_features : array-like of shape (n_samples,)
+            The attribute to remove (missing ones are None or NaN; -1 is a class).
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if y is None:
+            raise ValueError(
+                "Blinder requires y to be passed, but the target y is None "
+                "(y holds the identities to keep)"
+            )
+        if sensitive_features is None:
+            raise ValueError(
+                "Blinder.fit requires sensitive_features (the attribute to remove), by "
+                "keyword or through metadata routing"
+            )
+        Z = X
+        for name, stage in self._stages():
+            if stage is not None:
+                Z = stage.fit(Z, y, sensitive_features=sensitive_features).transform(Z)
+            setattr(self, f"{name}_", stage)
+        self.n_features_out_ = Z.shape[1]
+        return self
+
+    def transform(self, X):
+        """Map embeddings through the fitted stages.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings with the features seen in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out_)
+        """
+        check_is_fitted(self, "n_features_out_")
+        Z = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        for stage in (self.encoder_, self.within_, self.linear_):
+            if stage is not None:
+                Z = stage.transform(Z)
+        return Z
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_out_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

@@ -1,0 +1,84 @@
+"""The shared scikit-learn side of the erasers: affine maps fitted in closed form."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+
+from .._compat import _fit_context
+from .._persistence import VersionedPickleMixin
+from ._diagnostics import warn_if_collapsed
+from ._labels import check_sensitive_classes, encode_with_missing
+
+__all__ = ["BaseEraser"]
+
+
+class BaseEraser(
+    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Base of the erasers: ``fit`` validates and hands labelled rows to ``_fit``.
+
+    An eraser is the affine map ``transform(X) = X - (X - bias_) @ projection_``;
+    subclasses set both in ``_fit(X, codes)``, which sees only the rows whose sensitive
+    label is known.
+    """
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, *, sensitive_features=None):
+        """Fit the eraser.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings.
+        y : ignored
+            Accepted for Pipeline compatibility.
+        sensitive_features : array-like of shape (n_samples,)
+            The attribute to erase; missing labels (None or NaN) are left out; -1 is a
+            class like any other.
+
+        Returns
+        -------
+        self
+        """
+        X, codes = self._validated(X, sensitive_features)
+        self._fit(X, codes)
+        warn_if_collapsed(type(self).__name__, X, self._erase(X))
+        return self
+
+    def _validated(self, X, sensitive_features):
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        if sensitive_features is None:
+            raise ValueError(
+                f"{type(self).__name__}.fit requires sensitive_features (the attribute to "
+                "erase), by keyword or through metadata routing"
+            )
+        check_consistent_length(X, sensitive_features)
+        codes, self.sensitive_classes_ = encode_with_missing(
+            sensitive_features, "sensitive_features"
+        )
+        check_sensitive_classes(codes, self.sensitive_classes_, sensitive_features)
+        known = codes >= 0
+        return X[known], codes[known]
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_in_
+
+    def transform(self, X):
+        """Erase the sensitive attribute's linear information from ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings with the features seen in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self, "projection_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self._erase(X)
+
+    def _erase(self, X):
+        return X - (X - self.bias_) @ self.projection_

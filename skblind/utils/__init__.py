@@ -1,0 +1,1 @@
+"""Utilities for developers of blinding stages: the estimator check suite."""

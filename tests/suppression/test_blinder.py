@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+import sklearn
+from fast_fits import FAST
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
+
+from skblind.datasets import make_blinding_problem
+from skblind.suppression import (
+    Blinder,
+    LEACEEraser,
+    LNTLSuppressor,
+    WithinIdentityEraser,
+    recipe_encoder,
+)
+
+
+def test_equals_the_former_suppressor_defaults():
+    """Blinder reproduces what SensitiveNetsSuppressor() and LNTLSuppressor() computed
+    at their former defaults (encoder, centring, within projection, LEACE in one fit).
+
+    The reference outputs were written by those classes at commit 40b3b0e, before the
+    papers' methods became the classes' defaults, with the settings below.
+    """
+    data = make_blinding_problem(n_subjects=30, random_state=0)
+    reference = np.load("tests/data/recipe_outputs_40b3b0e.npz")
+    three = dict(max_epochs=3, progress=False, random_state=0)
+    blinders = {
+        "sensitivenets": Blinder(recipe_encoder(**three), random_state=0),
+        "lntl": Blinder(
+            LNTLSuppressor(
+                suppression="mmd",
+                lam=2.0,
+                module__init="identity",
+                module__hidden_sizes=(1024,),
+                **three,
+            ),
+            random_state=0,
+        ),
+    }
+    for name, blinder in blinders.items():
+        blinder.fit(data.X, data.subject, sensitive_features=data.sensitive)
+        np.testing.assert_allclose(
+            blinder.transform(data.X[:40]), reference[name], atol=1e-5, err_msg=name
+        )
+
+
+def test_stages_are_fitted_in_turn_and_measurable_alone(small):
+    blinder = Blinder(recipe_encoder(**FAST), random_state=0).fit(
+        small.X, small.subject, sensitive_features=small.sensitive
+    )
+    assert isinstance(blinder.within_, WithinIdentityEraser)
+    assert isinstance(blinder.linear_, LEACEEraser)
+    by_hand = blinder.linear_.transform(
+        blinder.within_.transform(blinder.encoder_.transform(small.X))
+    )
+    np.testing.assert_array_equal(blinder.transform(small.X), by_hand)
+    assert blinder.get_feature_names_out()[0] == "blinder0"
+    subsets = np.vstack([blinder.transform(small.X[i : i + 7]) for i in range(0, len(small.X), 7)])
+    np.testing.assert_allclose(subsets, blinder.transform(small.X), atol=1e-5)
+
+
+def test_passthrough_stages_and_defaults(small):
+    only_linear = Blinder("passthrough", "passthrough").fit(
+        small.X, small.subject, sensitive_features=small.sensitive
+    )
+    assert only_linear.encoder_ is None and only_linear.within_ is None
+    expected = LEACEEraser().fit_transform(small.X, sensitive_features=small.sensitive)
+    np.testing.assert_allclose(only_linear.transform(small.X), expected)
+    default = Blinder(progress=False, random_state=0)
+    assert default.encoder is None  # built at fit time, never shared between clones
+    default.set_params(encoder=recipe_encoder(**FAST)).fit(
+        small.X, small.subject, sensitive_features=small.sensitive
+    )
+    assert default.encoder_.encoder == "residual" and default.encoder_.lam == 8.0
+    assert default.encoder.__dict__.get("net_") is None  # the given stage is not fitted
+    with pytest.raises(ValueError, match="requires y"):
+        Blinder().fit(small.X, None, sensitive_features=small.sensitive)
+
+
+def test_grid_search_over_the_encoders_lambda_without_routing(small):
+    """The stages get sensitive_features from the Blinder: no global routing switch."""
+    pipe = Pipeline([("blind", Blinder(recipe_encoder(**FAST), random_state=0)), ("svc", SVC())])
+    search = GridSearchCV(pipe, {"blind__encoder__lam": [0.0, 4.0]}, cv=GroupKFold(2))
+    search.fit(
+        small.X, small.subject, groups=small.subject, blind__sensitive_features=small.sensitive
+    )
+    assert search.best_estimator_["blind"].encoder_.lam in (0.0, 4.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        blind = Blinder(recipe_encoder(**FAST), random_state=0).set_fit_request(
+            sensitive_features=True
+        )
+        routed = GridSearchCV(
+            Pipeline([("blind", blind), ("svc", SVC())]),
+            {"blind__encoder__lam": [0.0, 4.0]},
+            cv=GroupKFold(2),
+        )
+        routed.fit(small.X, small.subject, groups=small.subject, sensitive_features=small.sensitive)
+    np.testing.assert_allclose(
+        routed.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
+    )
