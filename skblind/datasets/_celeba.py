@@ -4,11 +4,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
+
+from ._bunch import face_bunch
 
 __all__ = ["load_celeba"]
 
 _SPLITS = {"train": 0, "valid": 1, "test": 2}
+
+DESCR = """\
+CelebA (Liu et al., ICCV 2015): aligned celebrity faces with 40 binary attributes
+---------------------------------------------------------------------------------
+
+Read from the files as distributed: ``img_align_celeba/``, ``list_attr_celeba.txt``
+(attributes as 1 = present, 0 = absent), ``identity_CelebA.txt`` and
+``list_eval_partition.txt`` (train / valid / test). The paper's Table II trains a
+classifier of one attribute on a split biased by ``Smiling``.
+"""
 
 
 def _read_two_columns(path, name):
@@ -65,6 +76,9 @@ def load_celeba(root, *, split=None):
         - ``partition``: ndarray of str, ``"train"``, ``"valid"`` or ``"test"``.
         - ``attributes``: pandas.DataFrame, the 40 binary attributes (1 = present), e.g.
           ``Smiling``, ``Eyeglasses``, ``Male``.
+        - ``frame``: pandas.DataFrame, ``path``, ``subject``, ``partition`` and the
+          attributes, one row per image.
+        - ``DESCR``: str.
 
     Raises
     ------
@@ -101,9 +115,17 @@ def load_celeba(root, *, split=None):
     absent = [p for p in paths if not Path(p).is_file()]
     if absent:
         raise FileNotFoundError(f"images missing from {images}: {absent[:5]}")
-    return Bunch(
-        paths=paths,
-        subject=np.array([identity[f] for f in attributes.index]),
+    subject = np.array([identity[f] for f in attributes.index])
+    attributes = attributes.reset_index(drop=True)
+    frame = pd.concat(
+        [pd.DataFrame({"path": paths, "subject": subject, "partition": parts}), attributes],
+        axis=1,
+    )
+    return face_bunch(
+        paths,
+        subject,
+        descr=DESCR,
+        frame=frame,
         partition=parts,
-        attributes=attributes.reset_index(drop=True),
+        attributes=attributes,
     )

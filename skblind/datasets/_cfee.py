@@ -4,12 +4,23 @@ import re
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import Bunch
+
+from ._bunch import face_bunch
 
 __all__ = ["CFEE_EXPRESSIONS", "load_cfee"]
 
 #: The 22 categories of Du, Tao and Martinez (PNAS 2014), in the paper's order:
 #: neutral, the six basic expressions, then the fifteen compound ones.
+DESCR = """\
+CFEE, the Compound Facial Expressions of Emotion (Du, Tao and Martinez, PNAS 2014)
+-------------------------------------------------------------------------------
+
+One image per subject and expression category: neutral, the 6 basic and 15 compound
+expressions (22 categories). Subject and category are read from the file names
+(``pattern``). The paper's Table I measures expression leakage on CFEE, on
+subject-disjoint folds.
+"""
+
 CFEE_EXPRESSIONS = (
     "neutral",
     "happy",
@@ -71,12 +82,14 @@ def load_cfee(root, *, pattern=DEFAULT_PATTERN, first_code=1):
     sklearn.utils.Bunch
         One row per image, sorted by subject and then category.
 
-        paths : ndarray of str
+        paths : list of str
         subject : ndarray of str
         expression : ndarray of str, category names
         expression_code : ndarray of int, 0 (neutral) to 21
         neutral : ndarray of int, 1 for the neutral images
         basic : ndarray of bool, neutral or one of the six basic expressions
+        frame : pandas.DataFrame, all of the above, one row per image
+        DESCR : str
 
     Raises
     ------
@@ -123,11 +136,10 @@ def load_cfee(root, *, pattern=DEFAULT_PATTERN, first_code=1):
     rows.sort(key=lambda row: (row[1], row[2]))  # by subject, then category order
     paths, subject, code = (np.array(column) for column in zip(*rows, strict=True))
     code = code.astype(int)
-    return Bunch(
-        paths=paths,
-        subject=subject,
+    per_image = dict(
         expression=np.array(CFEE_EXPRESSIONS)[code],
         expression_code=code,
         neutral=(code == 0).astype(int),
         basic=code < 7,
     )
+    return face_bunch(paths, subject, descr=DESCR, per_image=per_image)

@@ -3,11 +3,22 @@
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import Bunch
+
+from ._bunch import face_bunch
 
 __all__ = ["load_diveface"]
 
 #: The three ethnic groups of DiveFace (Morales et al., SensitiveNets, 2020).
+DESCR = """\
+DiveFace (Morales et al., IEEE TPAMI 2021): MegaFace identities in six groups
+----------------------------------------------------------------------------
+
+Three ethnic groups by two genders (``Group{1,2,3}_{Male,Female}/<identity>/``), as
+BiDA Lab's ``create_diveface.py`` builds them from MegaFace. The paper trains the
+suppressors' identity side on it (S_P) and measures gender and ethnic group on held-out
+identities.
+"""
+
 DIVEFACE_GROUPS = {
     1: "East Asian",
     2: "Sub-Saharan and South Indian",
@@ -39,12 +50,14 @@ def load_diveface(root):
     Returns
     -------
     sklearn.utils.Bunch
-        paths : ndarray of str
+        paths : list of str
         subject : ndarray of str, the identity folder of each image
         gender : ndarray of str, ``"male"`` or ``"female"``
         ethnic_group : ndarray of int, 1, 2 or 3
         group_names : dict, ethnic group number -> name
         demographic : ndarray of str, the class folder (e.g. ``"Group2_Female"``)
+        frame : pandas.DataFrame, the per-image fields, one row per image
+        DESCR : str
 
     Raises
     ------
@@ -81,11 +94,11 @@ def load_diveface(root):
             rows += [(str(p), identity.name, name) for p in images]
     paths, subject, demographic = (np.array(column) for column in zip(*rows, strict=True))
     group, gender = np.array([d.split("_") for d in demographic]).T
-    return Bunch(
-        paths=paths,
-        subject=subject,
+    per_image = dict(
         gender=np.char.lower(gender),
         ethnic_group=np.array([int(g[len("Group") :]) for g in group]),
-        group_names=dict(DIVEFACE_GROUPS),
         demographic=demographic,
+    )
+    return face_bunch(
+        paths, subject, descr=DESCR, per_image=per_image, group_names=dict(DIVEFACE_GROUPS)
     )

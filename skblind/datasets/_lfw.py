@@ -4,9 +4,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
+
+from ._bunch import face_bunch
 
 __all__ = ["load_lfw", "read_lfw_pairs"]
+
+DESCR = """\
+Labeled Faces in the Wild (Huang et al., 2007)
+----------------------------------------------
+
+Face images of 5,749 people found on the web (``lfw/<Name>/<Name>_0001.jpg``), with the
+verification protocols: view 1 (``pairsDevTrain.txt``, ``pairsDevTest.txt``) and view 2
+(``pairs.txt``, 10 folds of 300 matched and 300 mismatched pairs).
+"""
 
 _PAIR_FILES = {"view1": ("pairsDevTrain.txt", "pairsDevTest.txt"), "view2": ("pairs.txt",)}
 
@@ -42,6 +52,8 @@ def load_lfw(root, *, view="view2"):
         - ``pair_indices``: ndarray of shape (n_pairs, 2) or None, for
           :func:`~skblind.evaluation.verification_report` (view 2 comes in 10 folds of
           600 pairs: use ``n_folds=10``).
+        - ``frame``: pandas.DataFrame, ``path`` and ``subject``, one row per image.
+        - ``DESCR``: str.
 
     Raises
     ------
@@ -83,9 +95,10 @@ def load_lfw(root, *, view="view2"):
                     )
                 found.append(index[key])
             pairs[f"index{column}"] = found
-    return Bunch(
-        paths=paths,
-        subject=subject,
+    return face_bunch(
+        paths,
+        subject,
+        descr=DESCR,
         pairs=pairs,
         pair_indices=None if pairs is None else pairs[["index1", "index2"]].to_numpy(),
     )

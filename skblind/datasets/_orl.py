@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
-from sklearn.utils import Bunch
 
 from .._optional import import_optional
+from ._bunch import face_bunch
 
 __all__ = ["load_orl_faces"]
 
@@ -87,12 +87,13 @@ def load_orl_faces(*, return_paths=False):
         raise FileNotFoundError(f"ORL images missing from {root}: {missing[:5]}")
     images = np.stack([np.asarray(Image.open(p).convert("L")) for p in frame["path"]])
     paths = frame["path"].tolist()
-    return Bunch(
-        images=paths if return_paths else images,
-        paths=paths,
-        subject=frame["subject"].to_numpy(),
-        gender=frame["gender"].to_numpy(dtype=object),
+    per_image = {name: frame[name].to_numpy() for name in _ATTRIBUTES}
+    per_image["gender"] = frame["gender"].to_numpy(dtype=object)
+    return face_bunch(
+        paths,
+        frame["subject"].to_numpy(),
+        descr=DESCR,
+        per_image=per_image,
         frame=frame,
-        DESCR=DESCR,
-        **{name: frame[name].to_numpy() for name in _ATTRIBUTES},
+        images=paths if return_paths else images,
     )

@@ -200,20 +200,12 @@ def audit_report(
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}; got {protocol!r}")
-    X = check_array(X, dtype=np.float64)
-    attributes = dict(sensitive) if isinstance(sensitive, dict) else {"sensitive": sensitive}
-    attributes = {name: np.asarray(values) for name, values in attributes.items()}
-    first = next(iter(attributes.values()))
-    remove = first if remove is None else np.asarray(remove)
-    check_consistent_length(
-        X, remove, *attributes.values(), *(v for v in (groups, y) if v is not None)
-    )
+    X, attributes, remove, persons = _checked_inputs(X, sensitive, remove, groups, y)
     representations = {"raw": None} if representations is None else representations
     battery = default_probes() if probes is None else dict(probes)
     if adaptive:
         battery["adaptive"] = adaptive_probe()
     codes = {name: _encode(name, values) for name, values in attributes.items()}
-    persons = None if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
     streams = np.random.SeedSequence(random_state).spawn(3)  # splits, attackers, statistics
     splits = _outer_splits(codes[next(iter(codes))][0], persons, n_splits, n_repeats, streams[0])
     if protocol == "in-sample":
@@ -236,18 +228,48 @@ def audit_report(
     # One seed per split, the same for every representation: they are attacked alike.
     split_seeds = np.random.default_rng(streams[1]).integers(2**31, size=len(splits))
     seeds = np.tile(split_seeds, len(representations))
+    gathered = _run_tasks(tasks, seeds, context, n_jobs, progress, f"audit ({protocol})")
+    _warn_single_class(gathered, codes)
+    rng = np.random.default_rng(streams[2])
+    nulls = _permutation_nulls(codes, persons, n_permutations, rng)
+    leakage = _leakage_table(
+        tasks, gathered, codes, persons, battery, nulls, n_repeats, alpha, rng, protocol
+    )
+    _add_comparisons(leakage, reference, min_gap, alpha, rng)
+    verification = _verification_table(tasks, gathered)
+    return leakage.drop(columns=["_folds", "_persons"]), verification
+
+
+def _checked_inputs(X, sensitive, remove, groups, y):
+    """X as floats, the attributes by name, the attribute to remove, person codes."""
+    X = check_array(X, dtype=np.float64)
+    attributes = dict(sensitive) if isinstance(sensitive, dict) else {"sensitive": sensitive}
+    attributes = {name: np.asarray(values) for name, values in attributes.items()}
+    remove = next(iter(attributes.values())) if remove is None else np.asarray(remove)
+    check_consistent_length(
+        X, remove, *attributes.values(), *(v for v in (groups, y) if v is not None)
+    )
+    persons = None if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
+    return X, attributes, remove, persons
+
+
+def _run_tasks(tasks, seeds, context, n_jobs, progress, desc):
+    """Fit and attack every (representation, split) task, in parallel, in task order."""
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_attack_split)(rep_name, rep, train, test, seed, **context)
         for (rep_name, rep, _, _, train, test), seed in zip(tasks, seeds, strict=True)
     )
     gathered = []
-    with tqdm(total=len(tasks), desc=f"audit ({protocol})", disable=not progress) as bar:
+    with tqdm(total=len(tasks), desc=desc, disable=not progress) as bar:
         for result in results:
             gathered.append(result)
             bar.update()
-    _warn_single_class(gathered, codes)
-    rng = np.random.default_rng(streams[2])
-    nulls = {
+    return gathered
+
+
+def _permutation_nulls(codes, persons, n_permutations, rng):
+    """Per attribute: labels handed between persons, and shuffled within each person."""
+    return {
         name: (
             permuted_across_subjects(true, _persons_or_rows(persons, true), n_permutations, rng),
             None
@@ -256,12 +278,6 @@ def audit_report(
         )
         for name, (true, _) in codes.items()
     }
-    leakage = _leakage_table(
-        tasks, gathered, codes, persons, battery, nulls, n_repeats, alpha, rng, protocol
-    )
-    _add_comparisons(leakage, reference, min_gap, alpha, rng)
-    verification = _verification_table(tasks, gathered)
-    return leakage.drop(columns=["_folds", "_persons"]), verification
 
 
 def _encode(name, values):

@@ -191,3 +191,21 @@ def test_cfee_custom_pattern_and_errors(cfee, tmp_path):
         load_cfee(cfee)
     with pytest.raises(ValueError, match="must define the groups"):
         load_cfee(cfee, pattern=r"(?P<subject>\d+)\.jpg")
+
+
+def test_every_face_loader_returns_the_same_fields(lfw, celeba, diveface, cfee):
+    from skblind.datasets import load_celeba, load_cfee, load_diveface, load_lfw, load_orl_faces
+
+    bunches = {
+        "lfw": load_lfw(lfw),
+        "celeba": load_celeba(celeba),
+        "diveface": load_diveface(diveface),
+        "cfee": load_cfee(cfee),
+        "orl": load_orl_faces(return_paths=True),
+    }
+    for name, bunch in bunches.items():
+        assert {"paths", "subject", "frame", "DESCR"} <= set(bunch), name
+        assert isinstance(bunch.paths, list) and isinstance(bunch.DESCR, str), name
+        assert len(bunch.frame) == len(bunch.paths) == len(bunch.subject), name
+        assert bunch.frame.path.tolist() == bunch.paths, name
+        assert (bunch.frame.subject.to_numpy() == bunch.subject).all(), name
