@@ -1,5 +1,6 @@
 """Linear erasure baselines: LEACE (Belrose et al. 2023) and INLP (Ravfogel et al. 2020)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +12,22 @@ from .._compat import HasMethods, Interval, StrOptions
 from ._eraser_base import BaseEraser
 
 __all__ = ["INLPEraser", "LEACEEraser"]
+
+
+def _leace_fitter():
+    """``concept_erasure.LeaceFitter``, imported without its torch deprecation notice.
+
+    concept-erasure decorates a helper with ``torch.jit.script``, which torch >= 2.10
+    reports as deprecated (a FutureWarning) when the package is imported: a warning about
+    a dependency's source that a user of skblind can do nothing about. Only that message,
+    at that import, is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning
+        )
+        from concept_erasure import LeaceFitter
+    return LeaceFitter
 
 
 class LEACEEraser(BaseEraser):
@@ -49,8 +66,7 @@ class LEACEEraser(BaseEraser):
         self.method = method
 
     def _fit(self, X, codes):
-        from concept_erasure import LeaceFitter
-
+        LeaceFitter = _leace_fitter()
         x = torch.as_tensor(X)
         z = torch.nn.functional.one_hot(torch.as_tensor(codes), len(self.sensitive_classes_))
         fitter = LeaceFitter(X.shape[1], z.shape[1], method=self.method, dtype=torch.float64)
