@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -11,14 +12,26 @@ from .embedding._backbones import BACKBONES
 __all__ = ["main"]
 
 
-def _prepare_output(folder):
-    """Create the output folder now, so that an unwritable one fails before any work."""
+@contextmanager
+def _output_folder(folder):
+    """Create the output folder before any work, and remove it if the run fails in it.
+
+    An unwritable folder fails at once. A folder this run created is removed again when
+    the run fails and has written nothing there.
+    """
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OSError(f"cannot write the output folder {folder}: {exc.strerror or exc}") from None
     if not os.access(folder, os.W_OK):
         raise OSError(f"cannot write the output folder {folder}: permission denied")
+    try:
+        yield folder
+    except BaseException:
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
 
 
 def _demo(args):
@@ -27,16 +40,16 @@ def _demo(args):
     matplotlib.use("Agg")  # the demo writes PNG files; it needs no screen
     from .jobs import format_tables, run_demo
 
-    _prepare_output(args.output)
-    tables = run_demo(
-        args.output,
-        n_subjects=args.n_subjects,
-        folds=args.folds,
-        seeds=args.seeds,
-        max_epochs=args.max_epochs,
-        n_jobs=args.jobs,
-        quiet=args.quiet,
-    )
+    with _output_folder(args.output):
+        tables = run_demo(
+            args.output,
+            n_subjects=args.n_subjects,
+            folds=args.folds,
+            seeds=args.seeds,
+            max_epochs=args.max_epochs,
+            n_jobs=args.jobs,
+            quiet=args.quiet,
+        )
     print("\n" + format_tables(tables))
     print(
         f"\nWrote the tables (CSV, JSON) and figures (tsne_smiling, feature_removal_smiling, "
@@ -52,22 +65,22 @@ def _reproduce(args):
     matplotlib.use("Agg")
     from .jobs import format_tables, run_reproduce
 
-    _prepare_output(args.output)
-    tables = run_reproduce(
-        args.output,
-        cfee=args.cfee,
-        diveface=args.diveface,
-        lfw=args.lfw,
-        celeba=args.celeba,
-        backbone=args.backbone,
-        layer=args.layer,
-        max_images=args.max_images,
-        celeba_target=args.celeba_target,
-        folds=args.folds,
-        seeds=args.seeds,
-        max_epochs=args.max_epochs,
-        quiet=args.quiet,
-    )
+    with _output_folder(args.output):
+        tables = run_reproduce(
+            args.output,
+            cfee=args.cfee,
+            diveface=args.diveface,
+            lfw=args.lfw,
+            celeba=args.celeba,
+            backbone=args.backbone,
+            layer=args.layer,
+            max_images=args.max_images,
+            celeba_target=args.celeba_target,
+            folds=args.folds,
+            seeds=args.seeds,
+            max_epochs=args.max_epochs,
+            quiet=args.quiet,
+        )
     print("\n" + format_tables(tables))
     print(f"\nWrote the tables and figures to {args.output}/ in {tables['seconds']:.0f} s")
     return 0
@@ -129,22 +142,22 @@ def _fit(args):
 def _audit(args):
     from .jobs import audit_embeddings, format_tables
 
-    _prepare_output(args.output)
-    leakage, verification = audit_embeddings(
-        args.embeddings,
-        args.output,
-        sensitive=args.sensitive,
-        groups=args.groups,
-        keep=args.keep,
-        model=args.model,
-        labels=args.labels,
-        folds=args.folds,
-        protocol=args.protocol,
-        repeats=args.repeats,
-        permutations=args.permutations,
-        jobs=args.jobs,
-        progress=not args.quiet,
-    )
+    with _output_folder(args.output):
+        leakage, verification = audit_embeddings(
+            args.embeddings,
+            args.output,
+            sensitive=args.sensitive,
+            groups=args.groups,
+            keep=args.keep,
+            model=args.model,
+            labels=args.labels,
+            folds=args.folds,
+            protocol=args.protocol,
+            repeats=args.repeats,
+            permutations=args.permutations,
+            jobs=args.jobs,
+            progress=not args.quiet,
+        )
     print(format_tables({"leakage": leakage, "table_1_verification": verification}))
     print(f"Wrote leakage.csv, verification.csv and audit.json to {args.output}/")
     return 0
@@ -165,7 +178,7 @@ def _parser():
         "--output",
         type=Path,
         default=Path("skblind-report"),
-        help="folder for the tables, JSON and figure (default: skblind-report)",
+        help="folder for the tables (CSV, JSON) and the four figures (default: skblind-report)",
     )
     demo.add_argument(
         "--n-subjects",

@@ -199,3 +199,25 @@ def test_workflow_errors_name_the_column_and_the_row(tmp_path, orl, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["embed", str(tmp_path / "empty"), "--output", str(tmp_path / "e")]) == 1
     assert "no image files" in capsys.readouterr().err
+
+
+def test_a_failed_audit_leaves_no_empty_output_folder(tmp_path, capsys):
+    output = tmp_path / "audit"
+    status = main(
+        ["audit", str(tmp_path / "nothing-here"), "--sensitive", "s", "--output", str(output)]
+    )
+    assert status == 1 and "error" in capsys.readouterr().err
+    assert not output.exists()
+    kept = tmp_path / "existing"
+    kept.mkdir()
+    assert (
+        main(["audit", str(tmp_path / "nothing-here"), "--sensitive", "s", "--output", str(kept)])
+        == 1
+    )
+    assert kept.is_dir()  # a folder the user made stays
+
+
+def test_demo_help_names_the_four_figures(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    assert "four figures" in capsys.readouterr().out

@@ -1,20 +1,46 @@
-"""The README's commands are the ones CI runs."""
+"""The README's commands are the ones CI runs, and its Python blocks are programs that run."""
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"^```python\n(.*?)^```", README, flags=re.S | re.M)
 
 
 def test_ci_runs_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     test_command = '.venv/bin/pip install -e ".[all,dev]" && .venv/bin/python -m pytest'
-    assert test_command in readme
+    assert test_command in README
     assert test_command in ci
-    assert '.venv/bin/pip install -e ".[all]" && .venv/bin/skblind demo' in readme
+    assert '.venv/bin/pip install -e ".[all]" && .venv/bin/skblind demo' in README
     docs_command = (
         '.venv/bin/pip install -e ".[all,docs]" && '
         ".venv/bin/python -m sphinx -W -b html docs docs/_build/html"
     )
-    assert docs_command in readme
+    assert docs_command in README
     assert docs_command in ci
+
+
+def test_the_readme_has_its_python_blocks():
+    assert len(BLOCKS) == 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("number", range(len(BLOCKS)), ids=lambda n: f"block{n + 1}")
+def test_each_python_block_runs_as_a_program(number, tmp_path):
+    """Each block on its own, in a fresh interpreter: nothing it uses may be left undefined."""
+    script = tmp_path / "snippet.py"
+    script.write_text(BLOCKS[number])
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]

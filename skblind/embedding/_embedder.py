@@ -7,13 +7,13 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
-from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
 from ._backbones import BACKBONES, backbone_class, load_backbone
+from ._cache import EmbeddingCache
 from ._detectors import DETECTORS, load_detector
 from ._facenet import facenet_weights_path
 from ._images import as_image_list, describe_item, to_rgb_uint8
@@ -112,8 +112,10 @@ class FaceEmbedder(
         ``ValueError`` listing every such item. ``"whole"``: embed the whole image as if
         it were the face crop (with a warning listing the items). ``"nan"``: a row of NaN.
     memory : str, joblib.Memory or None, default=None
-        Cache of computed embeddings, keyed on the pixel content of each batch and on
-        the settings above (not on file names).
+        Cache of computed embeddings, keyed on the pixel content of each image and on
+        the settings above (not on file names): an image is embedded once per cache,
+        whatever batch, fold or form (path, PIL image, array) it comes in, so a grid
+        search over a pipeline that starts with this embedder embeds each image once.
     progress : bool, default=True
         Show a tqdm progress bar over the images.
 
@@ -269,7 +271,7 @@ class FaceEmbedder(
         piece's position, so that "item N" in a message counts over the whole input.
         """
         settings = self._resolved_settings()
-        embed = check_memory(self.memory).cache(_embed_images)
+        embed = EmbeddingCache(self.memory, _embed_images)
         features = np.empty(
             (len(items), backbone_class(self.backbone).layers[self.layer]), dtype=np.float32
         )

@@ -229,7 +229,7 @@ def audit_report(
     split_seeds = np.random.default_rng(streams[1]).integers(2**31, size=len(splits))
     seeds = np.tile(split_seeds, len(representations))
     gathered = _run_tasks(tasks, seeds, context, n_jobs, progress, f"audit ({protocol})")
-    _warn_single_class(gathered, codes)
+    _warn_single_class(tasks, gathered, codes, n_repeats)
     rng = np.random.default_rng(streams[2])
     nulls = _permutation_nulls(codes, persons, n_permutations, rng)
     leakage = _leakage_table(
@@ -435,18 +435,33 @@ def _fit_probe(name, probe, Z, target, groups):
         return clone(probe).set_params(cv=probe_folds(n_inner, grouped=False)).fit(Z, target)
 
 
-def _warn_single_class(gathered, codes):
+def _warn_single_class(tasks, gathered, codes, n_repeats):
+    """One warning per attribute, naming the outer splits where an attacker saw one class."""
     for name in codes:
         single = sum(attacks[name][1] for attacks, _ in gathered)
         total = sum(attacks[name][2] for attacks, _ in gathered)
-        if single:
-            warnings.warn(
-                f"attribute {name!r}: in {single} of {total} attacker trainings the "
-                "training subjects showed a single class; there the attackers learn nothing "
-                "and give every template the same prediction and scores",
-                UserWarning,
-                stacklevel=3,
-            )
+        if not single:
+            continue
+        splits = sorted(
+            {
+                (repeat, index)
+                for (_, _, repeat, index, _, _), (attacks, _) in zip(tasks, gathered, strict=True)
+                if attacks[name][1]
+            }
+        )
+        where = ", ".join(
+            f"{index + 1}" + (f" (repetition {repeat + 1})" if n_repeats > 1 else "")
+            for repeat, index in splits
+        )
+        warnings.warn(
+            f"attribute {name!r}: in outer split {where}, the subjects some attackers "
+            f"were trained on all showed one class ({single} of {total} attacker trainings); "
+            "there the attackers learn nothing and give every template the same "
+            "prediction and scores. Fewer outer splits (n_splits, --folds) leave more "
+            "subjects to train on",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _leakage_table(

@@ -199,3 +199,39 @@ def test_transform_uses_what_fit_resolved(orl, monkeypatch):
     np.testing.assert_array_equal(embedder.transform(orl.images[:2]), expected)
     with pytest.raises(AssertionError, match="resolved the settings again"):
         FaceEmbedder(progress=False).transform(orl.images[:2])  # unfitted: resolves them
+
+
+def test_a_grid_search_embeds_each_image_once(orl, tmp_path, monkeypatch):
+    """The cache is keyed per image: folds and candidates regroup the images in new batches."""
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import SVC
+
+    from skblind.suppression import Blinder, recipe_encoder
+
+    embedded = []
+    real = _embedder._embed_images
+
+    def counting(settings, images):
+        embedded.extend(image.tobytes() for image in images)
+        return real(settings, images)
+
+    monkeypatch.setattr(_embedder, "_embed_images", counting)
+    keep = orl.subject <= 6
+    paths = np.asarray(orl.paths)[keep]
+    pipe = Pipeline(
+        [
+            ("embed", FaceEmbedder(memory=str(tmp_path), batch_size=7, progress=False)),
+            ("blind", Blinder(recipe_encoder(max_epochs=1, progress=False, random_state=0))),
+            ("svc", SVC()),
+        ]
+    )
+    search = GridSearchCV(pipe, {"blind__encoder__lam": [0.0, 4.0]}, cv=GroupKFold(3))
+    search.fit(
+        paths,
+        orl.subject[keep],
+        groups=orl.subject[keep],
+        blind__sensitive_features=orl.smiling[keep],
+    )
+    # Uncached: 2 candidates x 3 folds x (40 fitted + 20 scored) + 60 refitted = 420.
+    assert len(embedded) == keep.sum() == len(set(embedded))

@@ -1,5 +1,8 @@
 """The held-out attacker protocol: attackers never see the blinding model's training rows."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from skblind.datasets import make_blinding_problem
 from skblind.evaluation import audit_report, within_identity_auc
 from skblind.suppression import LEACEEraser
 
@@ -196,3 +200,23 @@ def test_parallel_repeated_audits_are_reproducible_and_paired():
     blank = serial.set_index("representation").loc["noise"]
     assert blank.verdict == "no leakage detected" and raw.verdict == "leaks"
     assert blank.within_auc_minus_reference_ci_high < 0  # noise reads less than raw
+
+
+def test_a_single_class_training_is_warned_once_naming_the_split():
+    data = make_blinding_problem(
+        n_subjects=12, n_per_subject=4, n_features=8, identity_dim=4, random_state=0
+    )
+    rare = np.isin(data.subject, [0, 1]).astype(int)  # two of twelve people show it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        audit_report(
+            data.X,
+            {"rare": rare},
+            groups=data.subject,
+            n_splits=3,
+            n_permutations=10,
+            **FAST,
+        )
+    messages = [str(w.message) for w in caught if "showed one class" in str(w.message)]
+    assert len(messages) == 1, messages
+    assert re.search(r"attribute 'rare': in outer split [1-3](, [1-3])*, ", messages[0])
