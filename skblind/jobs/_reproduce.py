@@ -232,13 +232,13 @@ def run_reproduce(
         data = load_cfee(cfee)
         rows = _subsample(data.subject, max_images, rng)
         rows = rows[data.basic[rows]]  # the paper's seven classes: neutral and basic six
-        X, found = embed("cfee", data.paths[rows])
+        X, found = embed("cfee", np.asarray(data.paths)[rows])
         rows = rows[found]
         loaded["cfee"] = (X[found], data.expression[rows], data.subject[rows])
     if diveface is not None:
         data = load_diveface(diveface)
         rows = _subsample(data.subject, max_images, rng)
-        X, found = embed("diveface", data.paths[rows])
+        X, found = embed("diveface", np.asarray(data.paths)[rows])
         keep = rows[found]
         loaded["diveface"] = (
             X[found],
