@@ -59,6 +59,10 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     assert set(fairness.split) == {"biased", "unbiased"}
     report = json.loads((tmp_path / "report.json").read_text())
     assert len(report["table_1_leakage"]) == len(leakage)
+    about = report["about"]
+    assert about["settings"]["n_subjects"] == 10 and about["settings"]["table_1"]["alpha"] == 0.05
+    assert set(about["methods"]) == set(leakage.representation) - {"raw"}
+    assert "Diff = (raw - after) / (raw - chance)" in out  # the unit stated in the header
     assert pd.read_csv(tmp_path / "lambda_sweep.csv").lam.tolist() == [0.0, 0.5, 2.0, 8.0]
     for figure in ("tsne_smiling.png", "tpr_by_smiling.png", "tradeoff_lambda.png"):
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"

@@ -358,6 +358,13 @@ def test_a_model_named_raw_does_not_replace_the_raw_rows(tmp_path, faces_csv, ca
     )
     leakage = pd.read_csv(tmp_path / "audit" / "leakage.csv")
     assert set(leakage.representation) == {"raw", "raw (model)"}
+    # The JSON says what produced it (issue 17): settings, the model's parameters, units.
+    about = json.loads((tmp_path / "audit" / "audit.json").read_text())["about"]
+    assert about["command"] == "skblind audit" and about["settings"]["protocol"] == "held-out"
+    assert about["methods"]["model"]["class"] == "Blinder"
+    assert about["methods"]["model"]["params"]["encoder__max_epochs"] == 1
+    assert {"skblind", "scikit-learn", "torch"} <= set(about["versions"])
+    assert "fractions" in about["units"]["rates"]
 
 
 # --- 9. r11: duplicated rows ----------------------------------------------------------------

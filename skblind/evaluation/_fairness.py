@@ -44,7 +44,9 @@ def group_metric_frame(y_true, y_pred, sensitive_features):
 
 
 def equality_of_opportunity(y_true, y_pred, sensitive_features):
-    """The paper's equality of opportunity (Table II): ``100 * (1 - TPR gap)``.
+    """The paper's equality of opportunity (Table II): ``1 - TPR gap``.
+
+    A fraction, as every rate skblind reports (the paper prints it times 100).
 
     The gap is fairlearn's :func:`~fairlearn.metrics.equal_opportunity_difference`,
     the largest difference of true-positive rates between groups.
@@ -59,7 +61,7 @@ def equality_of_opportunity(y_true, y_pred, sensitive_features):
     Returns
     -------
     float
-        100 when every group has the same TPR; NaN, with a warning naming the group,
+        1 when every group has the same TPR; NaN, with a warning naming the group,
         when a group has no positive sample (its TPR is undefined).
     """
     y_true, groups = np.asarray(y_true), np.asarray(sensitive_features)
@@ -73,7 +75,7 @@ def equality_of_opportunity(y_true, y_pred, sensitive_features):
         )
         return float("nan")
     gap = equal_opportunity_difference(y_true, y_pred, sensitive_features=sensitive_features)
-    return 100.0 * (1.0 - gap)
+    return 1.0 - gap
 
 
 def make_biased_split(

@@ -36,10 +36,10 @@ PROTOCOLS = ("held-out", "in-sample")
 
 
 def diff_score(before, after, chance):
-    """The paper's normalised drop (Eq. 4.1): ``(before - after) / (before - chance) * 100``.
+    """The paper's normalised drop (Eq. 4.1): ``(before - after) / (before - chance)``.
 
-    100 means the probe fell to chance, 0 that it did not move, negative that it
-    improved.
+    A fraction, as every rate skblind reports (the paper prints it times 100): 1 means
+    the probe fell to chance, 0 that it did not move, negative that it improved.
 
     Parameters
     ----------
@@ -55,7 +55,7 @@ def diff_score(before, after, chance):
     before, after, chance = (np.asarray(v, dtype=float) for v in (before, after, chance))
     if np.any(before <= chance):
         raise ValueError("Diff is undefined when the score before is not above chance")
-    result = (before - after) / (before - chance) * 100.0
+    result = (before - after) / (before - chance)
     return float(result) if result.ndim == 0 else result
 
 
@@ -190,7 +190,7 @@ def audit_report(
         of 1 / classes present per split) and ``null_balanced_accuracy`` (the null's
         centre); ``within_auc`` with ``_ci_low``, ``_ci_high`` (bootstrap over persons),
         ``_p``, ``_mde`` and ``n_within_persons``; ``accuracy``, ``accuracy_std``,
-        ``balanced_accuracy_pooled``; ``diff`` (Eq. 4.1, percent, against
+        ``balanced_accuracy_pooled``; ``diff`` (Eq. 4.1, a fraction, against
         ``reference``); ``balanced_accuracy_minus_reference`` and
         ``within_auc_minus_reference`` (paired on the same splits and persons) with
         their intervals; and ``verdict``: ``"leaks"`` or ``"no leakage detected"``.

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import cross_val_predict
 from sklearn.utils import check_random_state
 
 from ._attackers import default_probes
@@ -98,27 +97,66 @@ def plot_tsne(points, labels, *, label_names=None, axes=None):
     return fig
 
 
+def _fold_representations(representations, X, y, sensitive, splits):
+    """Per representation, per fold: (train rows, test rows) of the representation.
+
+    Arrays are cut into the folds; estimators are cloned and fitted on each fold's
+    training rows (``fit(X, y, sensitive_features=...)``), never on its test rows.
+    """
+    folded = {}
+    for name, rep in representations.items():
+        if hasattr(rep, "fit"):
+            if X is None:
+                raise ValueError(f"representation {name!r} is an estimator: pass X (and y)")
+            X = np.asarray(X)
+            parts = []
+            for train, test in splits:
+                fitted = clone(rep).fit(
+                    X[train],
+                    None if y is None else np.asarray(y)[train],
+                    sensitive_features=sensitive[train],
+                )
+                parts.append((fitted.transform(X[train]), fitted.transform(X[test])))
+        else:
+            Z = np.asarray(rep)
+            parts = [(Z[train], Z[test]) for train, test in splits]
+        folded[name] = parts
+    return folded
+
+
 def feature_removal_curve(
     representations,
     sensitive,
     *,
+    X=None,
+    y=None,
     groups=None,
     probe=None,
     fractions=None,
     n_repeats=3,
     random_state=0,
+    progress=False,
 ):
     """Probe balanced accuracy as a growing share of features is removed at random (Fig. 4).
 
     The probe is cross-validated on 5 folds (subject-disjoint with ``groups``), the same
-    folds for every representation and share.
+    folds for every representation and share. A representation given as an estimator
+    is fitted inside each fold on its training rows only, and the probe learns from
+    those rows: the paper's protocol, in which the probe sees the method's own training
+    subjects (an array is taken as it is, so one fitted on every sample flatters or
+    distorts what the probe reads on the test folds).
 
     Parameters
     ----------
     representations : dict
-        Name -> array of shape (n_samples, n_features).
+        Name -> array of shape (n_samples, n_features), or an unfitted transformer
+        with ``fit(X, y, sensitive_features=...)``.
     sensitive : array-like of shape (n_samples,)
         The attribute the probe reads.
+    X : array-like of shape (n_samples, n_features), default=None
+        The input of the estimators among the representations.
+    y : array-like of shape (n_samples,), default=None
+        What the estimators keep (identities).
     groups : array-like of shape (n_samples,), default=None
         Subject ids for subject-disjoint folds.
     probe : classifier, default=None
@@ -129,6 +167,8 @@ def feature_removal_curve(
         Random draws of the removed features per share (one at share 0).
     random_state : int, default=0
         Seed of the draws and of the folds.
+    progress : bool, default=False
+        Show a progress bar over the representations and shares.
 
     Returns
     -------
@@ -137,6 +177,8 @@ def feature_removal_curve(
         share), ``balanced_accuracy`` (mean over draws), ``balanced_accuracy_std``,
         ``chance`` (1 / number of classes) and ``probe`` (the probe's class name).
     """
+    from tqdm.auto import tqdm
+
     sensitive = np.asarray(sensitive)
     fractions = np.arange(0.0, 1.0, 0.1) if fractions is None else np.asarray(fractions)
     probe = default_probes()["SVM"] if probe is None else probe
@@ -144,26 +186,30 @@ def feature_removal_curve(
     folds = probe_folds(5, grouped=groups is not None, random_state=random_state)
     splits = list(folds.split(sensitive, sensitive, groups))
     probe_name = type(probe[-1] if hasattr(probe, "steps") else probe).__name__
+    folded = _fold_representations(representations, X, y, sensitive, splits)
     rows = []
-    for name, Z in representations.items():
-        Z = np.asarray(Z)
-        for fraction in fractions:
-            n_keep = max(1, int(round(Z.shape[1] * (1 - fraction))))
-            scores = []
-            for _ in range(n_repeats if fraction > 0 else 1):
-                kept = rng.choice(Z.shape[1], size=n_keep, replace=False)
-                predicted = cross_val_predict(clone(probe), Z[:, kept], sensitive, cv=splits)
-                scores.append(balanced_accuracy_score(sensitive, predicted))
-            rows.append(
-                {
-                    "representation": name,
-                    "removed": float(fraction),
-                    "balanced_accuracy": float(np.mean(scores)),
-                    "balanced_accuracy_std": float(np.std(scores)),
-                    "chance": 1.0 / len(np.unique(sensitive)),
-                    "probe": probe_name,
-                }
-            )
+    steps = [(name, fraction) for name in folded for fraction in fractions]
+    for name, fraction in tqdm(steps, desc="feature removal", disable=not progress):
+        n_features = folded[name][0][0].shape[1]
+        n_keep = max(1, int(round(n_features * (1 - fraction))))
+        scores = []
+        for _ in range(n_repeats if fraction > 0 else 1):
+            kept = rng.choice(n_features, size=n_keep, replace=False)
+            predicted = np.empty_like(sensitive)
+            for (train, test), (Z_train, Z_test) in zip(splits, folded[name], strict=True):
+                model = clone(probe).fit(Z_train[:, kept], sensitive[train])
+                predicted[test] = model.predict(Z_test[:, kept])
+            scores.append(balanced_accuracy_score(sensitive, predicted))
+        rows.append(
+            {
+                "representation": name,
+                "removed": float(fraction),
+                "balanced_accuracy": float(np.mean(scores)),
+                "balanced_accuracy_std": float(np.std(scores)),
+                "chance": 1.0 / len(np.unique(sensitive)),
+                "probe": probe_name,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -204,7 +250,17 @@ def plot_feature_removal(curve, *, attribute=None, ax=None):
     return fig
 
 
-def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam", hue=None, ax=None):
+def plot_tradeoff(
+    table,
+    *,
+    utility="utility",
+    leakage="leakage",
+    label="lam",
+    hue=None,
+    leakage_err=None,
+    utility_err=None,
+    ax=None,
+):
     """Utility against leakage, one point per setting (e.g. a lambda sweep).
 
     Parameters
@@ -217,6 +273,9 @@ def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam", h
         A column naming the method of each row: one line per method (a frontier
         plot of several methods' sweeps). None draws one line. Rows whose ``label``
         is NaN (a method without a strength parameter) are drawn but not labelled.
+    leakage_err, utility_err : str, default=None
+        Columns of the error bars (e.g. a standard error), so that differences smaller
+        than the noise read as such.
     ax : matplotlib Axes, default=None
         None draws on a new figure.
 
@@ -227,19 +286,28 @@ def plot_tradeoff(table, *, utility="utility", leakage="leakage", label="lam", h
     fig, (ax,) = _axes(1, ax, width=6)
     lines = [(None, table)] if hue is None else table.groupby(hue, sort=False)
     for name, rows in lines:
-        ax.plot(rows[leakage], rows[utility], marker="o", label=name)
+        ax.errorbar(
+            rows[leakage],
+            rows[utility],
+            xerr=None if leakage_err is None else rows[leakage_err],
+            yerr=None if utility_err is None else rows[utility_err],
+            marker="o",
+            capsize=3,
+            label=name,
+        )
         for _, row in rows.iterrows():
             if np.isfinite(row[label]):  # a method without a strength (NaN) is not labelled
                 ax.annotate(f"{label}={row[label]:g}", (row[leakage], row[utility]), fontsize=7)
     if hue is not None:
         ax.legend(fontsize=8)
+    ax.margins(x=0.15, y=0.15)  # room for the point labels at the edges
     ax.set_xlabel(leakage)
     ax.set_ylabel(utility)
     fig.tight_layout()
     return fig
 
 
-def plot_group_tpr(table, *, ax=None):
+def plot_group_tpr(table, *, errors=None, title=None, ax=None):
     """Bars of true-positive rate by group, one cluster of bars per setting (Table II).
 
     Parameters
@@ -248,6 +316,11 @@ def plot_group_tpr(table, *, ax=None):
         Rows: settings (e.g. "raw (biased)"); columns: groups; values: TPR. A dict of
         name -> fairlearn MetricFrame with a ``true_positive_rate`` metric is turned
         into such a table.
+    errors : pandas.DataFrame, default=None
+        The same shape as ``table``: half-lengths of error bars (e.g. the standard
+        deviation over seeds).
+    title : str, default=None
+        What the bars are (which classifier, which groups).
     ax : matplotlib Axes, default=None
         None draws on a new figure.
 
@@ -262,7 +335,14 @@ def plot_group_tpr(table, *, ax=None):
     fig, (ax,) = _axes(1, ax, width=max(6, 1.2 * len(table)))
     width = 0.8 / table.shape[1]
     for k, group in enumerate(table.columns):
-        ax.bar(np.arange(len(table)) + k * width, table[group], width, label=str(group))
+        ax.bar(
+            np.arange(len(table)) + k * width,
+            table[group],
+            width,
+            yerr=None if errors is None else errors[group],
+            capsize=3,
+            label=str(group),
+        )
     ax.set_xticks(
         np.arange(len(table)) + width * (table.shape[1] - 1) / 2,
         table.index,
@@ -270,7 +350,10 @@ def plot_group_tpr(table, *, ax=None):
         ha="right",
     )
     ax.set_ylabel("true-positive rate")
-    ax.set_ylim(0, 1)
-    ax.legend(title="group")
+    ax.set_ylim(0, 1.05)
+    # Beside the bars, not over them.
+    ax.legend(title="group", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if title is not None:
+        ax.set_title(title)
     fig.tight_layout()
     return fig

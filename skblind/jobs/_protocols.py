@@ -1,6 +1,7 @@
 """What the jobs share: the methods they compare, Table II's protocol, their outputs."""
 
 import json
+from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from ..suppression import (
     recipe_encoder,
 )
 
-__all__ = ["methods", "save_figure", "table_2", "write_tables"]
+__all__ = ["UNITS", "describe_run", "methods", "save_figure", "table_2", "write_tables"]
 
 
 def methods(max_epochs, random_state):
@@ -100,18 +101,97 @@ def save_figure(fig, path):
     plt.close(fig)
 
 
-def write_tables(output, tables):
-    """Write each table as ``<name>.csv`` and all of them as ``report.json``, atomically."""
-    for name, table in tables.items():
-        with atomic_path(output / f"{name}.csv") as tmp:
+#: What the numbers in every table mean; written into every JSON output.
+UNITS = {
+    "rates": (
+        "balanced_accuracy, accuracy, chance, within_auc, roc_auc, eer, tar@far=*, tpr_*, "
+        "selection rates, diff, equality_of_opportunity, leakage, utility, and their _std, "
+        "_se, _ci_low, _ci_high, _mde and _minus_reference columns: fractions (1 = 100 %)"
+    ),
+    "diff": (
+        "(reference - after) / (reference - chance), the paper's Eq. 4.1 without its factor "
+        "100: 1 = the attacker fell to chance; 0 for the reference itself; NaN where the "
+        "reference reads less than 0.05 above chance (nothing to remove)"
+    ),
+    "equality_of_opportunity": (
+        "1 - the largest difference of true-positive rates between the groups (the paper's "
+        "Table II without its factor 100)"
+    ),
+    "p-values": "_p columns: two-sided permutation p-values",
+    "counts": "n_* columns: numbers of pairs, persons, samples or images",
+    "verdict": "'leaks' when either permutation test rejects at alpha / 2",
+}
+
+
+def _jsonable(value):
+    """``value`` if JSON can hold it, else its repr (classes, estimators, paths)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
+def describe_run(command, settings, methods=None):
+    """What produced a job's outputs: enough to understand and reproduce them.
+
+    Parameters
+    ----------
+    command : str
+        The job (e.g. ``"skblind demo"``).
+    settings : dict
+        Its arguments and the protocol (folds, seeds, attackers' protocol, ...).
+    methods : dict, default=None
+        Name -> the (unfitted) estimators it compared: their parameters are recorded.
+
+    Returns
+    -------
+    dict
+        ``command``, ``started`` (UTC), ``settings``, ``methods`` (class and
+        parameters of each), ``versions`` and ``units``.
+    """
+    import platform
+
+    import sklearn
+    import skorch
+    import torch
+
+    from .. import __version__
+
+    methods = {} if methods is None else methods
+    return {
+        "command": command,
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": {k: _jsonable(v) for k, v in settings.items()},
+        "methods": {
+            name: {
+                "class": type(method).__name__,
+                "params": {k: _jsonable(v) for k, v in method.get_params().items()},
+            }
+            for name, method in methods.items()
+        },
+        "versions": {
+            "skblind": __version__,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+            "scikit-learn": sklearn.__version__,
+            "torch": torch.__version__,
+            "skorch": skorch.__version__,
+            "platform": platform.platform(),
+        },
+        "units": UNITS,
+    }
+
+
+def write_tables(output, tables, about, name="report"):
+    """Write each table as ``<table>.csv`` and all of them as ``<name>.json``, atomically.
+
+    The JSON file holds ``about`` (see :func:`describe_run`) beside the tables.
+    """
+    for table_name, table in tables.items():
+        with atomic_path(output / f"{table_name}.csv") as tmp:
             table.to_csv(tmp, index=False)
-    with atomic_path(output / "report.json") as tmp:
-        tmp.write_text(
-            json.dumps(
-                {
-                    name: json.loads(table.to_json(orient="records"))
-                    for name, table in tables.items()
-                },
-                indent=2,
-            )
-        )
+    with atomic_path(output / f"{name}.json") as tmp:
+        tables_json = {k: json.loads(t.to_json(orient="records")) for k, t in tables.items()}
+        tmp.write_text(json.dumps({"about": about, **tables_json}, indent=2))

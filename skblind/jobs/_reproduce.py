@@ -30,7 +30,7 @@ from ..evaluation import (
     tsne_points,
     verification_report,
 )
-from ._protocols import methods, save_figure, table_2, write_tables
+from ._protocols import describe_run, methods, save_figure, table_2, write_tables
 
 __all__ = ["run_reproduce"]
 
@@ -299,6 +299,17 @@ def run_reproduce(
         tables["table_2_fairness"], tables["table_2_per_seed"] = summary, per_seed
 
     tables = {"parts": pd.DataFrame(parts), **tables}
-    write_tables(output, tables)
+    settings = dict(
+        data={"cfee": cfee, "diveface": diveface, "lfw": lfw, "celeba": celeba},
+        backbone=backbone,
+        layer=layer,
+        max_images=max_images,
+        celeba_target=celeba_target,
+        folds=folds,
+        seeds=seeds,
+        max_epochs=max_epochs,
+        table_1_protocol="held-out (attackers trained only on held-out subjects' templates)",
+    )
+    write_tables(output, tables, describe_run("skblind reproduce", settings, suppressors))
     tables["seconds"] = time.perf_counter() - start
     return tables

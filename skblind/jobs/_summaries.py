@@ -25,12 +25,14 @@ def _leakage(leakage):
         "in-sample": "probes trained on the model's own training subjects (the paper's; "
         "cannot show blindness)",
     }[protocol]
-    diff = _wide(leakage, "diff").drop(columns="raw", errors="ignore").add_prefix("Diff% ")
+    diff = _wide(leakage, "diff").drop(columns="raw", errors="ignore").add_prefix("Diff ")
     return "\n".join(
         [
             f"Protocol {protocol}: {who}.",
             "",
-            "Balanced accuracy (chance: see the chance column of the CSV), Diff in percent",
+            "Balanced accuracy (chance: the chance column of the CSV) and Diff = (raw - after) "
+            "/ (raw - chance), the paper's Eq. 4.1; both fractions (1 = 100 %). Diff is NaN "
+            "where raw reads less than 0.05 above chance: nothing to remove",
             _wide(leakage, "balanced_accuracy").join(diff).to_string(float_format=_fmt),
             "",
             "Within-identity AUC (a person's images ranked by class; chance exactly 0.5)",
@@ -48,6 +50,11 @@ def _in_sample(leakage):
 
 
 def _plain(table):
+    """The table as text; counts (``n_*`` columns) as whole numbers."""
+    table = table.copy()
+    for column in table.columns:
+        if str(column).startswith("n_"):
+            table[column] = table[column].round().astype("Int64")
     return table.to_string(index=False, float_format=_fmt)
 
 
@@ -73,25 +80,31 @@ def _table_2(table):
 _SECTIONS = {
     "parts": ("Parts of the protocol", lambda t: t.to_string(index=False)),
     "verification": (
-        "Identity verification of the raw layers (all pairs, 10-fold LFW-style)",
+        "Identity verification of the raw layers (all pairs, 10-fold LFW-style; rates are "
+        "fractions, n_* are pair counts)",
         _plain,
     ),
     "table_1_leakage": ("Table I: what attackers read of each attribute", _leakage),
     "leakage": ("What attackers read of each attribute", _leakage),
     "table_1_in_sample": (
-        "Table I, the paper's in-sample protocol, for comparison (balanced accuracy)",
+        "Table I, the paper's in-sample protocol, for comparison (balanced accuracy, a fraction)",
         _in_sample,
     ),
-    "table_1_verification": ("Verification on held-out subjects (mean over splits)", _plain),
+    "table_1_verification": (
+        "Verification on held-out subjects (ROC AUC and accuracy: fractions, mean and std "
+        "over splits)",
+        _plain,
+    ),
     "table_2_fairness": (
         "Table II: a classifier trained on a smiling-biased (70/30) or an unbiased split; "
-        "TPR by smiling group on held-out subjects, gap and equality of opportunity",
+        "accuracy and TPR by smiling group on held-out subjects, TPR gap and equality of "
+        "opportunity (1 - gap): all fractions, mean and std over seeds",
         _table_2,
     ),
     "lambda_sweep": (
         "SensitiveNets (paper) over lambda (one subject split; an SVM attacker trained only "
-        "on held-out subjects): leakage = |within-identity AUC - 0.5|, utility = "
-        "verification AUC",
+        "on held-out subjects): leakage = |within-identity AUC - 0.5| (leakage_se: its "
+        "standard error over persons), utility = verification ROC AUC; all fractions",
         _plain,
     ),
 }

@@ -1,7 +1,6 @@
 """The ``embed``, ``fit`` and ``audit`` commands: the workflow on users' own files."""
 
 import itertools
-import json
 import os
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import CSV_LABELS, atomic_path, chunks_of, typed_labels
+from ._protocols import describe_run, write_tables
 
 __all__ = [
     "audit_embeddings",
@@ -331,7 +331,8 @@ def audit_embeddings(
     representations = {"raw": None}
     if model is not None:
         name = Path(model).stem
-        representations["raw (model)" if name == "raw" else name] = _load_model(model).transform(X)
+        fitted = _load_model(model)
+        representations["raw (model)" if name == "raw" else name] = fitted.transform(X)
     leakage, verification = audit_report(
         X,
         attributes,
@@ -345,19 +346,20 @@ def audit_embeddings(
         n_jobs=jobs,
         progress=progress,
     )
-    output = Path(output)
-    with atomic_path(output / "leakage.csv") as tmp:
-        leakage.to_csv(tmp, index=False)
-    with atomic_path(output / "verification.csv") as tmp:
-        verification.to_csv(tmp, index=False)
-    with atomic_path(output / "audit.json") as tmp:
-        tmp.write_text(
-            json.dumps(
-                {
-                    "leakage": json.loads(leakage.to_json(orient="records")),
-                    "verification": json.loads(verification.to_json(orient="records")),
-                },
-                indent=2,
-            )
-        )
+    settings = dict(
+        embeddings=str(embeddings),
+        labels=None if labels is None else str(labels),
+        sensitive=sensitive,
+        groups=groups,
+        keep=list(keep),
+        model=None if model is None else str(model),
+        folds=f"{folds} {'subject-disjoint' if groups else 'random stratified'} outer folds",
+        protocol=protocol,
+        repeats=repeats,
+        permutations=permutations,
+        jobs=jobs,
+    )
+    about = describe_run("skblind audit", settings, {} if model is None else {"model": fitted})
+    tables = {"leakage": leakage, "verification": verification}
+    write_tables(Path(output), tables, about, name="audit")
     return leakage, verification

@@ -77,8 +77,9 @@ class LNTLSuppressor(BaseSuppressor):
         ``reversed_bias``, ``suppression``, ``similarity``; ``adversary_accuracy``.
     classes_, sensitive_classes_ : ndarray
     n_features_in_, n_features_out_ : int
-    center_ : ndarray of shape (n_features_out_,)
-        Mean of the encoder's output on the training samples; ``transform``
+    center_ : ndarray of shape (n_phi,)
+        Mean of the encoder's output on the training samples (``n_phi`` is
+        ``n_features_out_``); ``transform``
         subtracts it.
 
     Notes

@@ -20,7 +20,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     layers, as wide as the input) maps frozen embeddings to phi(x). Training alternates,
     on every batch, ``adversary_steps`` updates of an adversary w3 (dense 1024 ReLU +
     softmax) that learns to read the sensitive attribute from the current phi, and
-    ``encoder_steps`` updates of w_E on
+    ``encoder_steps`` updates of w_E on::
 
         L = triplet(phi; y, margin) + lam * log(1 + |target - P3(neutral | phi)|).
 
@@ -92,8 +92,9 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     classes_, sensitive_classes_ : ndarray
         The labels of ``y`` and of ``sensitive_features`` seen in ``fit``.
     n_features_in_, n_features_out_ : int
-    center_ : ndarray of shape (n_features_out_,)
-        Mean of the encoder's output on the training samples; ``transform``
+    center_ : ndarray of shape (n_phi,)
+        Mean of the encoder's output on the training samples (``n_phi`` is
+        ``n_features_out_``); ``transform``
         subtracts it.
 
     Notes

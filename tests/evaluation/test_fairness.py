@@ -14,9 +14,9 @@ def test_tpr_gap_by_hand_and_against_fairlearn():
     frame = group_metric_frame(y_true, y_pred, group)
     # a: 2 of 4 positives found; b: 1 of 2
     assert frame.by_group["true_positive_rate"].to_dict() == {"a": 0.5, "b": 0.5}
-    assert equality_of_opportunity(y_true, y_pred, group) == 100.0
+    assert equality_of_opportunity(y_true, y_pred, group) == 1.0
     y_pred[6] = 1  # b now finds both positives: gap 0.5
-    assert equality_of_opportunity(y_true, y_pred, group) == pytest.approx(50.0)
+    assert equality_of_opportunity(y_true, y_pred, group) == pytest.approx(0.5)
     assert group_metric_frame(y_true, y_pred, group).by_group.loc["b", "count"] == 3
 
 
@@ -34,10 +34,10 @@ def test_equality_of_opportunity_matches_fairlearn(rows):
     keep = np.isin(group, present)
     y_true, y_pred, group = y_true[keep], y_pred[keep], group[keep]
     tprs = [true_positive_rate(y_true[group == g], y_pred[group == g]) for g in present]
-    expected = 100 * (1 - (max(tprs) - min(tprs)))
+    expected = 1 - (max(tprs) - min(tprs))
     assert equality_of_opportunity(y_true, y_pred, group) == pytest.approx(expected)
     gap = equal_opportunity_difference(y_true, y_pred, sensitive_features=group)
-    assert equality_of_opportunity(y_true, y_pred, group) == pytest.approx(100 * (1 - gap))
+    assert equality_of_opportunity(y_true, y_pred, group) == pytest.approx(1 - gap)
 
 
 def test_biased_split_has_the_requested_shares():

@@ -91,3 +91,58 @@ def test_tradeoff_and_group_tpr():
     fig = plot_group_tpr(frames)
     heights = sorted(round(p.get_height(), 3) for p in fig.axes[0].patches)
     assert heights == [0.5, 1.0, 1.0, 1.0]
+
+
+def test_group_tpr_error_bars_title_and_a_legend_beside_the_bars():
+    table = pd.DataFrame({"a": [0.5, 0.7], "b": [0.9, 0.8]}, index=["raw", "phi"])
+    errors = pd.DataFrame({"a": [0.1, 0.2], "b": [0.05, 0.15]}, index=table.index)
+    fig = plot_group_tpr(table, errors=errors, title="Glasses classifier")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Glasses classifier"
+    from matplotlib.container import BarContainer
+
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars) == 2 and all(c.errorbar is not None for c in bars)
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # outside the axes: it hides no bar
+
+
+def test_tradeoff_error_bars_and_room_for_labels():
+    table = pd.DataFrame(
+        {"lam": [0.0, 8.0], "utility": [0.99, 0.98], "leakage": [0.3, 0.05], "se": [0.02, 0.03]}
+    )
+    fig = plot_tradeoff(table, leakage_err="se")
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert low < 0.05 - 0.03 and high > 0.3 + 0.02  # the error bars and labels fit
+
+
+def test_feature_removal_fits_estimators_inside_the_folds(problem):
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    seen = []
+
+    class Recorder(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None, *, sensitive_features=None):
+            seen.append({tuple(row) for row in np.round(X, 6)})
+            return self
+
+        def transform(self, X):
+            return X
+
+    curve = feature_removal_curve(
+        {"recorded": Recorder()},
+        problem.sensitive,
+        X=problem.X,
+        y=problem.subject,
+        groups=problem.subject,
+        fractions=[0.0],
+    )
+    everything = {tuple(row) for row in np.round(problem.X, 6)}
+    assert len(seen) == 5  # once per fold, on the fold's training rows only
+    assert all(0.7 * len(everything) < len(rows) < 0.9 * len(everything) for rows in seen)
+    assert set.union(*seen) == everything and not set.intersection(*seen) == everything
+    assert curve.balanced_accuracy.iloc[0] > 0.85  # the identity map leaves the attribute
+    with pytest.raises(ValueError, match="pass X"):
+        feature_removal_curve({"recorded": Recorder()}, problem.sensitive, fractions=[0.0])
