@@ -73,10 +73,16 @@ class SensitiveNetsForChecks(SensitiveNetsSuppressor):
     def fit(self, X, y, *, sensitive_features=None):
         return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
 
+    def score(self, X, y, sensitive_features=None, groups=None):
+        return super().score(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
 
 class LNTLForChecks(LNTLSuppressor):
     def fit(self, X, y, *, sensitive_features=None):
         return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+    def score(self, X, y, sensitive_features=None, groups=None):
+        return super().score(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
 
 
 KWARGS_FAILURE = {
@@ -105,6 +111,9 @@ class WithinForChecks(WithinIdentityEraser):
 class BlinderForChecks(Blinder):
     def fit(self, X, y, *, sensitive_features=None):
         return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+    def score(self, X, y, sensitive_features=None, groups=None):
+        return super().score(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
 
 
 SUPPRESSOR_FAILURES = {

@@ -14,10 +14,16 @@ from ._plots import (
     plot_tsne,
     tsne_points,
 )
-from ._scorers import LeakageScorer, VerificationScorer, best_utility_under_leakage
+from ._scorers import (
+    BlindingScorer,
+    LeakageScorer,
+    VerificationScorer,
+    best_utility_under_leakage,
+)
 from ._verification import pair_similarities, verification_report, verification_roc_auc
 
 __all__ = [
+    "BlindingScorer",
     "PCAWhitener",
     "PROTOCOLS",
     "LeakageScorer",

@@ -5,17 +5,18 @@ so that ``GridSearchCV`` over a suppressor's ``lam`` can trade utility against l
 ``sensitive_features`` reaches the leakage scorer through scikit-learn's metadata routing.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import cross_val_predict
 
 from .._compat import _MetadataRequester
 from ._attackers import default_probes
 from ._folds import probe_folds
 from ._verification import verification_roc_auc
 
-__all__ = ["LeakageScorer", "VerificationScorer", "best_utility_under_leakage"]
+__all__ = ["BlindingScorer", "LeakageScorer", "VerificationScorer", "best_utility_under_leakage"]
 
 
 def _representation(estimator, X):
@@ -40,7 +41,8 @@ class LeakageScorer(_MetadataRequester):
     probe : classifier, default=None
         The probe; None takes the RBF-SVM of :func:`default_probes`.
     cv : int, default=3
-        Folds of the probe's cross-validation on the scored data.
+        Folds of the probe's cross-validation on the scored data (fewer when fewer
+        subjects are scored).
 
     Examples
     --------
@@ -84,10 +86,20 @@ class LeakageScorer(_MetadataRequester):
         sensitive = np.asarray(sensitive_features)
         Z = _representation(estimator, X)
         probe = default_probes()["SVM"] if self.probe is None else clone(self.probe)
-        folds = probe_folds(self.cv, grouped=groups is not None, stratified=True, random_state=0)
-        # Explicit splits: with routing enabled, cross_val_predict takes no groups argument.
-        splits = list(folds.split(Z, sensitive, groups))
-        predicted = cross_val_predict(probe, Z, sensitive, cv=splits)
+        n_splits = self.cv if groups is None else min(self.cv, len(np.unique(groups)))
+        if n_splits < 2:
+            raise ValueError(
+                "LeakageScorer needs at least two subjects in the scored data: the probe "
+                "learns from some and is tested on others"
+            )
+        folds = probe_folds(n_splits, grouped=groups is not None, stratified=True, random_state=0)
+        predicted = np.empty_like(sensitive)
+        for train, test in folds.split(Z, sensitive, groups):
+            seen = np.unique(sensitive[train])
+            if len(seen) < 2:  # the probe saw one class: it can only answer that one
+                predicted[test] = seen[0]
+            else:
+                predicted[test] = clone(probe).fit(Z[train], sensitive[train]).predict(Z[test])
         chance = 1.0 / len(np.unique(sensitive))
         return -abs(balanced_accuracy_score(sensitive, predicted) - chance)
 
@@ -128,6 +140,70 @@ class VerificationScorer(_MetadataRequester):
         return self.score(estimator, X, y)
 
 
+class BlindingScorer(_MetadataRequester):
+    """One number to select a blinding method by: utility under a leakage bound.
+
+    The verification ROC AUC of the representation (``y`` as identities) when a probe,
+    cross-validated among the scored subjects (:class:`LeakageScorer`: it never saw the
+    rows the method was fitted on), reads the attribute at most ``max_leakage`` above
+    chance; otherwise minus that leakage. Every candidate within the bound therefore
+    ranks above every candidate outside it, and outside it the least leaky ranks first:
+    the order :func:`best_utility_under_leakage` applies to a two-metric search.
+
+    Parameters
+    ----------
+    max_leakage : float, default=0.05
+        The bound on ``|balanced accuracy - chance|``.
+    probe : classifier, default=None
+        The probe of :class:`LeakageScorer`.
+    cv : int, default=3
+        Its folds.
+
+    Examples
+    --------
+    >>> from skblind.evaluation import BlindingScorer
+    >>> scorer = BlindingScorer(max_leakage=0.1)
+    """
+
+    def __init__(self, max_leakage=0.05, probe=None, cv=3):
+        self.max_leakage = max_leakage
+        self.probe = probe
+        self.cv = cv
+
+    def score(self, estimator, X, y, sensitive_features=None, groups=None):
+        """Score the representation that ``estimator`` makes of ``X``.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            A transformer, or a Pipeline whose last transformer makes the representation.
+        X : array-like
+            The data to transform.
+        y : array-like of shape (n_samples,)
+            Identities.
+        sensitive_features : array-like of shape (n_samples,)
+            The attribute that must not be readable.
+        groups : array-like of shape (n_samples,), default=None
+            Subject ids, for subject-disjoint probe folds.
+
+        Returns
+        -------
+        float
+            The verification ROC AUC (in [0, 1]) within the bound, minus the leakage
+            (in [-1, 0)) outside it.
+        """
+        leakage = -LeakageScorer(self.probe, self.cv).score(
+            estimator, X, y, sensitive_features=sensitive_features, groups=groups
+        )
+        if leakage > self.max_leakage:
+            return -leakage
+        return VerificationScorer().score(estimator, X, y)
+
+    def __call__(self, estimator, X, y, **kwargs):
+        """Call :meth:`score` (the scorer protocol of scikit-learn)."""
+        return self.score(estimator, X, y, **kwargs)
+
+
 def best_utility_under_leakage(utility="utility", leakage="leakage", max_leakage=0.05):
     """A ``refit`` callable: the best utility among candidates that leak at most so much.
 
@@ -147,6 +223,14 @@ def best_utility_under_leakage(utility="utility", leakage="leakage", max_leakage
     def refit(cv_results):
         leak = -np.asarray(cv_results[f"mean_test_{leakage}"])
         gain = np.asarray(cv_results[f"mean_test_{utility}"])
+        if len(gain) > 1 and np.ptp(gain) == 0 and np.ptp(leak) == 0:
+            warnings.warn(
+                f"all {len(gain)} candidates of the search scored the same utility "
+                f"({gain[0]:.4g}) and leakage ({leak[0]:.4g}): the choice among them is "
+                "arbitrary (the first is taken). Is the parameter searched over used?",
+                UserWarning,
+                stacklevel=2,
+            )
         allowed = leak <= max_leakage
         if not allowed.any():
             return int(np.argmin(leak))

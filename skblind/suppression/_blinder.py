@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._compat import HasMethods, StrOptions, _fit_context
 from .._persistence import VersionedPickleMixin
 from ._linear import LEACEEraser
+from ._scoring import BlindingScoreMixin
 from ._sensitivenets import SensitiveNetsSuppressor
 from ._within import WithinIdentityEraser
 
@@ -45,7 +46,11 @@ def recipe_encoder(**params):
 
 
 class Blinder(
-    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    BlindingScoreMixin,
+    VersionedPickleMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """skblind's recipe: an encoder, a within-identity eraser and a linear eraser in turn.
 

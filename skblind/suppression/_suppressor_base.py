@@ -16,6 +16,7 @@ from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
 from ._diagnostics import warn_if_collapsed
 from ._labels import check_sensitive_classes, encode_with_missing
+from ._scoring import BlindingScoreMixin
 
 __all__ = ["BaseSuppressor"]
 
@@ -58,7 +59,11 @@ class _EpochProgress(Callback):
 
 
 class BaseSuppressor(
-    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    BlindingScoreMixin,
+    VersionedPickleMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Base class of the suppressors trained through skorch.
 

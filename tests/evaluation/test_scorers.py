@@ -6,8 +6,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
 from skblind.datasets import make_blinding_problem
-from skblind.evaluation import LeakageScorer, VerificationScorer, best_utility_under_leakage
-from skblind.suppression import SensitiveNetsSuppressor
+from skblind.evaluation import (
+    BlindingScorer,
+    LeakageScorer,
+    VerificationScorer,
+    best_utility_under_leakage,
+)
+from skblind.suppression import Blinder, SensitiveNetsSuppressor, recipe_encoder
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +75,32 @@ def test_leakage_scorer_without_routing_says_how(problem):
     with pytest.raises(ValueError, match="enable metadata routing"):
         LeakageScorer()(fitted, problem.X, problem.subject)
     assert LeakageScorer()(fitted, problem.X, sensitive_features=problem.sensitive) <= 0
+
+
+def test_a_blinders_own_score_selects_lambda_in_a_default_search(problem):
+    """Issue 17: GridSearchCV's default scoring is the method's own score, not 0.0 for all."""
+    X, y, s = problem.X, problem.subject, problem.sensitive
+    encoder = recipe_encoder(max_epochs=60, progress=False, random_state=0, module__rank=4)
+    blinder = Blinder(encoder, within="passthrough", linear="passthrough", random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        blinder.set_fit_request(sensitive_features=True)
+        blinder.set_score_request(sensitive_features=True, groups=True)
+        search = GridSearchCV(blinder, {"encoder__lam": [0.0, 10.0]}, cv=GroupKFold(3))
+        search.fit(X, y, sensitive_features=s, groups=y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] < 0 < 0.8 < scores[1]  # lam=0 leaks past the bound; lam=10 is within it
+    assert search.best_params_ == {"encoder__lam": 10.0}
+    with pytest.raises(ValueError, match="needs sensitive_features"):
+        search.best_estimator_.score(X, y)
+    by_hand = BlindingScorer()(search.best_estimator_, X, y, sensitive_features=s, groups=y)
+    assert search.best_estimator_.score(X, y, sensitive_features=s) == by_hand
+
+
+def test_a_search_whose_candidates_all_score_alike_warns():
+    refit = best_utility_under_leakage()
+    results = {
+        "mean_test_leakage": np.array([-0.01, -0.01, -0.01]),
+        "mean_test_utility": np.array([0.0, 0.0, 0.0]),
+    }
+    with pytest.warns(UserWarning, match="all 3 candidates .* scored the same"):
+        assert refit(results) == 0
