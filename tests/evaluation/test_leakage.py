@@ -9,9 +9,9 @@ from skblind.suppression import Blinder, SensitiveNetsSuppressor, recipe_encoder
 
 def test_diff_by_hand():
     assert diff_score(0.88, 0.60, 0.5) == pytest.approx(28 / 38)  # the paper's NN row (73.7 %)
-    assert diff_score(0.9, 0.5, 0.5) == 100.0
+    assert diff_score(0.9, 0.5, 0.5) == 1.0
     assert diff_score(0.9, 0.9, 0.5) == 0.0
-    np.testing.assert_allclose(diff_score([0.8, 0.7], [0.5, 0.8], 0.5), [100.0, -50.0])
+    np.testing.assert_allclose(diff_score([0.8, 0.7], [0.5, 0.8], 0.5), [1.0, -0.5])
     with pytest.raises(ValueError, match="not above chance"):
         diff_score(0.5, 0.4, 0.5)
 

@@ -19,7 +19,7 @@ def test_diff_matches_the_papers_formula(before, after, chance):
     expected = (before - after) / (before - chance)
     assert diff_score(before, after, chance) == pytest.approx(expected)
     # falling to chance is 100, not moving is 0, and it is linear in the drop
-    assert diff_score(before, chance, chance) == pytest.approx(100.0)
+    assert diff_score(before, chance, chance) == pytest.approx(1.0)
     assert diff_score(before, before, chance) == pytest.approx(0.0, abs=1e-9)
 
 
