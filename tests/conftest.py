@@ -8,6 +8,19 @@ from skblind.datasets import load_orl_faces, make_blinding_problem
 from skblind.embedding import FaceEmbedder
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _stop_idle_parallel_workers():
+    """Stop joblib's worker processes after each test module.
+
+    joblib keeps its loky workers alive for reuse, each holding its own torch; on a
+    laptop two of them idling beside the next modules' work cost 1.6 GB.
+    """
+    yield
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+
+
 @pytest.fixture(scope="session")
 def small():
     """20 persons, 8 samples each, 24 features, a strong planted attribute."""

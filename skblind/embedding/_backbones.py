@@ -5,7 +5,7 @@ A backbone crops and aligns a face from an RGB image and a
 is none), and embeds batches of such crops at one of its layers.
 """
 
-from functools import lru_cache
+import threading
 
 __all__ = ["BACKBONES", "Backbone", "backbone_class", "load_backbone"]
 
@@ -47,10 +47,21 @@ def backbone_class(name):
     return getattr(import_module(module, __package__), attribute)
 
 
-@lru_cache(maxsize=8)
+_per_thread = threading.local()
+
+
 def load_backbone(name, weights, device):
-    """Build (once per process and settings) the backbone called ``name``."""
-    return backbone_class(name)(name=name, weights=weights, device=device)
+    """Build (once per thread and settings) the backbone called ``name``.
+
+    One copy per thread: the networks keep per-call state (OpenCV's ``setInput`` then
+    ``forward``), so threads sharing one copy (Dask's threaded workers, a thread pool)
+    would corrupt each other's results or crash the process.
+    """
+    loaded = _per_thread.__dict__.setdefault("backbones", {})
+    key = (name, weights, device)
+    if key not in loaded:
+        loaded[key] = backbone_class(name)(name=name, weights=weights, device=device)
+    return loaded[key]
 
 
 #: name -> (module, class); the modules import their heavy dependencies lazily.

@@ -235,3 +235,17 @@ def test_a_grid_search_embeds_each_image_once(orl, tmp_path, monkeypatch):
     )
     # Uncached: 2 candidates x 3 folds x (40 fitted + 20 scored) + 60 refitted = 420.
     assert len(embedded) == keep.sum() == len(set(embedded))
+
+
+def test_threads_embedding_at_once_get_the_sequential_result(orl):
+    """Dask's threaded workers run partitions in threads of one process: a shared OpenCV
+    network crashed the process (double free) and YuNet missed faces at random."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = list(orl.paths[:24])
+    embedder = FaceEmbedder(layer="pooled", progress=False, batch_size=4)
+    expected = embedder.transform(paths)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: embedder.transform(paths), range(6)))
+    for result in results:
+        np.testing.assert_allclose(result, expected, atol=1e-6)
