@@ -175,10 +175,11 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     )
     fig = plot_feature_removal(removal, attribute="smiling")
     fig.axes[0].set_title(
-        "Reading smiling as features are removed (SVM probe; 5 subject-disjoint folds, each "
+        "Reading smiling as features are removed\n(SVM probe, 5 subject-disjoint folds; each "
         "method fitted on the probe's training subjects)",
         fontsize=9,
     )
+    fig.tight_layout()
     save_figure(fig, output / "feature_removal_smiling.png")
     log("Lambda sweep of SensitiveNets (paper) (one subject split, held-out SVM attacker)")
     sweep = _lambda_sweep(X, faces_kept["smiling"], subjects, max_epochs, log)
