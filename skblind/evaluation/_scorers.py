@@ -83,8 +83,11 @@ class LeakageScorer(_MetadataRequester):
                 "(sklearn.set_config(enable_metadata_routing=True)) and call "
                 "set_score_request(sensitive_features=True) on the scorer"
             )
+        return self._score_representation(_representation(estimator, X), sensitive_features, groups)
+
+    def _score_representation(self, Z, sensitive_features, groups):
+        """``-|balanced accuracy - chance|`` of the probe on the representation ``Z``."""
         sensitive = np.asarray(sensitive_features)
-        Z = _representation(estimator, X)
         probe = default_probes()["SVM"] if self.probe is None else clone(self.probe)
         n_splits = self.cv if groups is None else min(self.cv, len(np.unique(groups)))
         if n_splits < 2:
@@ -192,12 +195,19 @@ class BlindingScorer(_MetadataRequester):
             The verification ROC AUC (in [0, 1]) within the bound, minus the leakage
             (in [-1, 0)) outside it.
         """
-        leakage = -LeakageScorer(self.probe, self.cv).score(
-            estimator, X, y, sensitive_features=sensitive_features, groups=groups
+        if sensitive_features is None:
+            raise ValueError(
+                "BlindingScorer needs sensitive_features: enable metadata routing "
+                "(sklearn.set_config(enable_metadata_routing=True)) and call "
+                "set_score_request(sensitive_features=True, groups=True) on the scorer"
+            )
+        Z = _representation(estimator, X)  # once, for both measures
+        leakage = -LeakageScorer(self.probe, self.cv)._score_representation(
+            Z, sensitive_features, groups
         )
         if leakage > self.max_leakage:
             return -leakage
-        return VerificationScorer().score(estimator, X, y)
+        return verification_roc_auc(Z, y)
 
     def __call__(self, estimator, X, y, **kwargs):
         """Call :meth:`score` (the scorer protocol of scikit-learn)."""
