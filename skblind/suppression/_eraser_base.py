@@ -41,11 +41,14 @@ class BaseEraser(
         self
         """
         X, codes = self._validated(X, sensitive_features)
+        known = codes >= 0
+        X, codes = X[known], codes[known]
         self._fit(X, codes)
         warn_if_collapsed(type(self).__name__, X, self._erase(X))
         return self
 
     def _validated(self, X, sensitive_features):
+        """Validate ``X``, encode ``sensitive_features`` (-1 where missing), set the classes."""
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         if sensitive_features is None:
             raise ValueError(
@@ -57,8 +60,7 @@ class BaseEraser(
             sensitive_features, "sensitive_features"
         )
         check_sensitive_classes(codes, self.sensitive_classes_, sensitive_features)
-        known = codes >= 0
-        return X[known], codes[known]
+        return X, codes
 
     @property
     def _n_features_out(self):

@@ -4,12 +4,12 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import check_consistent_length
 
 from .._compat import Interval, _fit_context
 from ._diagnostics import duplicate_rows, warn_if_collapsed, warn_if_duplicates
 from ._eraser_base import BaseEraser
-from ._labels import check_sensitive_classes, encode_with_missing
+from ._labels import encode_with_missing
 
 __all__ = ["WithinIdentityEraser", "within_label_directions"]
 
@@ -186,23 +186,14 @@ class WithinIdentityEraser(BaseEraser):
         -------
         self
         """
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         if y is None:
             raise ValueError(
                 "WithinIdentityEraser requires y to be passed, but the target y is None "
                 "(y holds the identities within which the attribute's directions are found)"
             )
-        if sensitive_features is None:
-            raise ValueError(
-                "WithinIdentityEraser.fit requires sensitive_features (the attribute to "
-                "erase), by keyword or through metadata routing"
-            )
-        check_consistent_length(X, y, sensitive_features)
+        X, s_codes = self._validated(X, sensitive_features)
+        check_consistent_length(X, y)
         y_codes, _ = encode_with_missing(y, "y")
-        s_codes, self.sensitive_classes_ = encode_with_missing(
-            sensitive_features, "sensitive_features"
-        )
-        check_sensitive_classes(s_codes, self.sensitive_classes_, sensitive_features)
         if self.n_components:
             warn_if_duplicates(type(self).__name__, X, y_codes, s_codes)
         self.bias_ = X.mean(axis=0)
