@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .embedding._backbones import BACKBONES
 
 __all__ = ["main"]
 
@@ -164,6 +163,8 @@ def _audit(args):
 
 
 def _parser():
+    from .embedding._backbones import BACKBONES  # the embedding package loads torch
+
     parser = argparse.ArgumentParser(
         prog="skblind",
         description="Face representations blind to a sensitive attribute, and their audit.",
