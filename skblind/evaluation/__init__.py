@@ -2,7 +2,12 @@
 
 from ..datasets import read_lfw_pairs  # re-exported: verification reads LFW's pairs
 from ._attackers import PCAWhitener, adaptive_probe, attack_scores, default_probes
-from ._fairness import equality_of_opportunity, group_metric_frame, make_biased_split
+from ._fairness import (
+    equality_of_opportunity,
+    group_metric_frame,
+    make_biased_split,
+    verification_metric_frame,
+)
 from ._folds import probe_folds
 from ._leakage import PROTOCOLS, audit_report, diff_score, leakage_report
 from ._leakage_stats import within_identity_auc
@@ -10,8 +15,10 @@ from ._plots import (
     feature_removal_curve,
     plot_feature_removal,
     plot_group_tpr,
+    plot_leakage,
     plot_tradeoff,
     plot_tsne,
+    plot_verification_curves,
     tsne_points,
 )
 from ._scorers import (
@@ -20,7 +27,14 @@ from ._scorers import (
     VerificationScorer,
     best_utility_under_leakage,
 )
-from ._verification import pair_similarities, verification_report, verification_roc_auc
+from ._verification import (
+    pair_groups,
+    pair_similarities,
+    threshold_at_fmr,
+    verification_rates,
+    verification_report,
+    verification_roc_auc,
+)
 
 __all__ = [
     "BlindingScorer",
@@ -39,14 +53,20 @@ __all__ = [
     "group_metric_frame",
     "leakage_report",
     "make_biased_split",
+    "pair_groups",
     "pair_similarities",
     "plot_feature_removal",
     "plot_group_tpr",
+    "plot_leakage",
     "plot_tradeoff",
+    "plot_verification_curves",
     "plot_tsne",
     "probe_folds",
     "read_lfw_pairs",
+    "threshold_at_fmr",
     "tsne_points",
+    "verification_metric_frame",
+    "verification_rates",
     "verification_report",
     "verification_roc_auc",
     "within_identity_auc",

@@ -7,16 +7,36 @@ from fairlearn.metrics import (
     MetricFrame,
     count,
     equal_opportunity_difference,
+    false_negative_rate,
+    false_positive_rate,
     selection_rate,
     true_positive_rate,
 )
 from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
 
-__all__ = ["equality_of_opportunity", "group_metric_frame", "make_biased_split"]
+__all__ = [
+    "equality_of_opportunity",
+    "group_metric_frame",
+    "make_biased_split",
+    "verification_metric_frame",
+]
 
 
-def group_metric_frame(y_true, y_pred, sensitive_features):
+def _bootstrap(n_boot, ci_quantiles, random_state):
+    """MetricFrame's bootstrap arguments: none, or ``n_boot`` draws at the quantiles."""
+    if n_boot is None:
+        return {}
+    return {
+        "n_boot": n_boot,
+        "ci_quantiles": [0.025, 0.975] if ci_quantiles is None else list(ci_quantiles),
+        "random_state": random_state,
+    }
+
+
+def group_metric_frame(
+    y_true, y_pred, sensitive_features, *, n_boot=None, ci_quantiles=None, random_state=None
+):
     """A fairlearn ``MetricFrame`` of TPR, selection rate, accuracy and count by group.
 
     Parameters
@@ -25,10 +45,17 @@ def group_metric_frame(y_true, y_pred, sensitive_features):
         Binary labels and predictions (1 = positive).
     sensitive_features : array-like of shape (n_samples,)
         Group of each sample.
+    n_boot : int, default=None
+        Bootstrap draws (of samples) for confidence intervals; None computes none.
+    ci_quantiles : list of float, default=None
+        The interval's quantiles; None takes ``[0.025, 0.975]`` (a 95 % interval).
+    random_state : int, default=None
+        Seed of the bootstrap.
 
     Returns
     -------
     fairlearn.metrics.MetricFrame
+        With ``by_group_ci`` (one frame per quantile) when ``n_boot`` is given.
     """
     return MetricFrame(
         metrics={
@@ -40,6 +67,74 @@ def group_metric_frame(y_true, y_pred, sensitive_features):
         y_true=y_true,
         y_pred=y_pred,
         sensitive_features=sensitive_features,
+        **_bootstrap(n_boot, ci_quantiles, random_state),
+    )
+
+
+def verification_metric_frame(
+    similarity,
+    same,
+    pair_groups,
+    *,
+    threshold,
+    n_boot=None,
+    ci_quantiles=None,
+    random_state=None,
+):
+    """False-match and false-non-match rates per group of pairs, at one global threshold.
+
+    The pairs are the samples of this ``MetricFrame``: a genuine pair (``same``) is a
+    positive, a pair accepted at ``threshold`` a predicted positive. Its
+    ``false_match_rate`` is the share of impostor pairs accepted, its
+    ``false_non_match_rate`` the share of genuine pairs rejected.
+
+    Parameters
+    ----------
+    similarity : array-like of shape (n_pairs,)
+        Similarity of each pair.
+    same : array-like of shape (n_pairs,) bool
+        Whether each pair is of one identity.
+    pair_groups : array-like of shape (n_pairs,)
+        Group of each pair (e.g. from :func:`~skblind.evaluation.pair_groups`).
+    threshold : float
+        Pairs at or above it are accepted (e.g. from
+        :func:`~skblind.evaluation.threshold_at_fmr` over all pairs).
+    n_boot : int, default=None
+        Bootstrap draws (of pairs) for confidence intervals; None computes none.
+    ci_quantiles : list of float, default=None
+        The interval's quantiles; None takes ``[0.025, 0.975]``.
+    random_state : int, default=None
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    fairlearn.metrics.MetricFrame
+        Metrics ``false_match_rate``, ``false_non_match_rate``, ``count``.
+    """
+    same = np.asarray(same, dtype=int)
+    accepted = (np.asarray(similarity, dtype=float) >= threshold).astype(int)
+    groups = np.asarray(pair_groups)
+    for group in np.unique(groups).tolist():
+        kinds = set(same[groups == group].tolist())
+        if kinds != {0, 1}:
+            missing = "impostor" if 0 not in kinds else "genuine"
+            warnings.warn(
+                f"pair group {group!r} has no {missing} pair: its "
+                f"{'false-match' if missing == 'impostor' else 'false-non-match'} rate is "
+                "undefined (fairlearn reports 0)",
+                UserWarning,
+                stacklevel=2,
+            )
+    return MetricFrame(
+        metrics={
+            "false_match_rate": false_positive_rate,
+            "false_non_match_rate": false_negative_rate,
+            "count": count,
+        },
+        y_true=same,
+        y_pred=accepted,
+        sensitive_features=groups,
+        **_bootstrap(n_boot, ci_quantiles, random_state),
     )
 
 

@@ -19,6 +19,8 @@ __all__ = [
     "feature_removal_curve",
     "plot_feature_removal",
     "plot_group_tpr",
+    "plot_leakage",
+    "plot_verification_curves",
     "plot_tradeoff",
     "plot_tsne",
     "tsne_points",
@@ -285,6 +287,7 @@ def plot_tradeoff(
     """
     fig, (ax,) = _axes(1, ax, width=6)
     lines = [(None, table)] if hue is None else table.groupby(hue, sort=False)
+    beside = dict(xytext=(4, 4), textcoords="offset points", fontsize=7)
     for name, rows in lines:
         ax.errorbar(
             rows[leakage],
@@ -296,8 +299,11 @@ def plot_tradeoff(
             label=name,
         )
         for _, row in rows.iterrows():
-            if np.isfinite(row[label]):  # a method without a strength (NaN) is not labelled
-                ax.annotate(f"{label}={row[label]:g}", (row[leakage], row[utility]), fontsize=7)
+            value = row[label]
+            if isinstance(value, str):  # the setting, spelled out (e.g. "lam=2")
+                ax.annotate(value, (row[leakage], row[utility]), **beside)
+            elif np.isfinite(value):  # a method without a strength (NaN) is not labelled
+                ax.annotate(f"{label}={value:g}", (row[leakage], row[utility]), **beside)
     if hue is not None:
         ax.legend(fontsize=8)
     ax.margins(x=0.15, y=0.15)  # room for the point labels at the edges
@@ -305,6 +311,16 @@ def plot_tradeoff(
     ax.set_ylabel(utility)
     fig.tight_layout()
     return fig
+
+
+def _bar_errors(errors, group):
+    """The ``yerr`` of one group's bars: None, symmetric, or (below, above)."""
+    if errors is None:
+        return None
+    if isinstance(errors, tuple):
+        below, above = errors
+        return np.vstack([below[group].to_numpy(float), above[group].to_numpy(float)])
+    return errors[group]
 
 
 def plot_group_tpr(table, *, errors=None, title=None, ax=None):
@@ -316,9 +332,10 @@ def plot_group_tpr(table, *, errors=None, title=None, ax=None):
         Rows: settings (e.g. "raw (biased)"); columns: groups; values: TPR. A dict of
         name -> fairlearn MetricFrame with a ``true_positive_rate`` metric is turned
         into such a table.
-    errors : pandas.DataFrame, default=None
+    errors : pandas.DataFrame or tuple of two, default=None
         The same shape as ``table``: half-lengths of error bars (e.g. the standard
-        deviation over seeds).
+        deviation over seeds), or a pair (below, above) of such frames for asymmetric
+        bars (e.g. a bootstrap interval's distances from the value).
     title : str, default=None
         What the bars are (which classifier, which groups).
     ax : matplotlib Axes, default=None
@@ -339,7 +356,7 @@ def plot_group_tpr(table, *, errors=None, title=None, ax=None):
             np.arange(len(table)) + k * width,
             table[group],
             width,
-            yerr=None if errors is None else errors[group],
+            yerr=_bar_errors(errors, group),
             capsize=3,
             label=str(group),
         )
@@ -355,5 +372,142 @@ def plot_group_tpr(table, *, errors=None, title=None, ax=None):
     ax.legend(title="group", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title is not None:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_leakage(leakage, *, attribute=None, axes=None):
+    """What each attacker reads of one attribute, per representation, with intervals.
+
+    Two panels: balanced accuracy against its chance level, and within-identity AUC
+    against 0.5; one row per representation, one marker per attacker, the bars being the
+    intervals of :func:`~skblind.evaluation.audit_report` (hollow markers: no leakage
+    detected).
+
+    Parameters
+    ----------
+    leakage : pandas.DataFrame
+        The leakage table of :func:`~skblind.evaluation.audit_report` (one protocol).
+    attribute : str, default=None
+        The attribute drawn; None takes the first in the table.
+    axes : array of two matplotlib Axes, default=None
+        None draws on a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if "protocol" in leakage and leakage.protocol.nunique() > 1:
+        raise ValueError(
+            f"the leakage table holds several protocols ({sorted(set(leakage.protocol))}); "
+            "draw one at a time (e.g. leakage[leakage.protocol == 'held-out'])"
+        )
+    attribute = leakage.attribute.iloc[0] if attribute is None else attribute
+    rows = leakage[leakage.attribute == attribute]
+    if rows.empty:
+        raise ValueError(f"no rows of attribute {attribute!r} in the leakage table")
+    representations = list(dict.fromkeys(rows.representation))
+    probes = list(dict.fromkeys(rows.probe))
+    fig, axes = _axes(2, axes, width=5.5, height=0.5 + 0.45 * len(representations) * 1.6)
+    offsets = np.linspace(-0.3, 0.3, len(probes)) if len(probes) > 1 else np.zeros(1)
+    for ax, metric, chance_name in (
+        (axes[0], "balanced_accuracy", "chance"),
+        (axes[1], "within_auc", None),
+    ):
+        if metric not in rows or rows[metric].isna().all():
+            ax.text(
+                0.5,
+                0.5,
+                f"{metric}: undefined\n(no subject groups)",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
+            ax.set_yticks([])
+            continue
+        for k, probe in enumerate(probes):
+            these = rows[rows.probe == probe].set_index("representation").loc[representations]
+            y = np.arange(len(representations)) + offsets[k]
+            value = these[metric].to_numpy(dtype=float)
+            low = these.get(f"{metric}_ci_low", these[metric]).to_numpy(dtype=float)
+            high = these.get(f"{metric}_ci_high", these[metric]).to_numpy(dtype=float)
+            leaks = (these["verdict"] == "leaks").to_numpy()
+            colour = f"C{k}"
+            ax.errorbar(
+                value, y, xerr=[value - low, high - value], fmt="none", ecolor=colour, capsize=2
+            )
+            ax.scatter(value[leaks], y[leaks], color=colour, label=probe, zorder=3)
+            ax.scatter(value[~leaks], y[~leaks], facecolors="white", edgecolors=colour, zorder=3)
+        if chance_name is None:
+            ax.axvline(0.5, color="grey", linestyle="--", label="chance (0.5)")
+            ax.set_xlabel(f"within-identity AUC on {attribute}")
+        else:
+            chance = rows[chance_name].mean()
+            ax.axvline(chance, color="grey", linestyle="--", label=f"chance ({chance:.2f})")
+            ax.set_xlabel(f"balanced accuracy on {attribute}")
+        ax.set_yticks(np.arange(len(representations)), representations)
+        ax.invert_yaxis()
+    axes[1].set_yticks(axes[1].get_yticks(), [])
+    (axes[1] if axes[1].lines else axes[0]).legend(
+        fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="attacker"
+    )
+    protocol = rows.protocol.iloc[0] if "protocol" in rows else "?"
+    fig.suptitle(
+        f"Attackers reading {attribute} ({protocol} protocol); filled: leaks, hollow: no "
+        "leakage detected",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_verification_curves(pairs, *, axes=None):
+    """ROC and DET curves of identity verification, one line per representation.
+
+    Parameters
+    ----------
+    pairs : dict
+        Representation name -> ``(similarity, same)`` of its pairs (e.g. from
+        :func:`~skblind.evaluation.pair_similarities`).
+    axes : array of two matplotlib Axes, default=None
+        None draws on a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from scipy.stats import norm
+    from sklearn.metrics import det_curve, roc_curve
+
+    fig, axes = _axes(2, axes, width=5.0, height=4.2)
+    ticks = np.array([1e-3, 1e-2, 0.05, 0.2, 0.5, 0.8])
+    for name, (similarity, same) in pairs.items():
+        fpr, tpr, _ = roc_curve(same, similarity)
+        axes[0].plot(fpr, tpr, label=name)
+        fmr, fnmr, _ = det_curve(same, similarity)
+        # The normal deviate of rates clipped off 0 and 1 (probit axes, as DET plots are).
+        axes[1].plot(
+            norm.ppf(np.clip(fmr, 1e-5, 1 - 1e-5)),
+            norm.ppf(np.clip(fnmr, 1e-5, 1 - 1e-5)),
+            label=name,
+        )
+    axes[0].set_xscale("log")
+    axes[0].set_xlim(1e-4, 1)
+    axes[0].set_ylim(0, 1.02)
+    axes[0].set_xlabel("false-match rate (impostor pairs accepted, log scale)")
+    axes[0].set_ylabel("true-match rate (genuine pairs accepted)")
+    axes[0].set_title("ROC")
+    for set_ticks, set_lim in (
+        (axes[1].set_xticks, axes[1].set_xlim),
+        (axes[1].set_yticks, axes[1].set_ylim),
+    ):
+        set_ticks(norm.ppf(ticks), [f"{t:g}" for t in ticks])
+        set_lim(norm.ppf(5e-4), norm.ppf(0.9))
+    axes[1].set_xlabel("false-match rate")
+    axes[1].set_ylabel("false-non-match rate")
+    axes[1].set_title("DET (normal deviate scales)")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

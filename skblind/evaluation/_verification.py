@@ -6,7 +6,14 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_array, check_consistent_length
 
-__all__ = ["pair_similarities", "verification_report", "verification_roc_auc"]
+__all__ = [
+    "pair_groups",
+    "pair_similarities",
+    "threshold_at_fmr",
+    "verification_rates",
+    "verification_report",
+    "verification_roc_auc",
+]
 
 
 def pair_similarities(X, subjects, pairs=None):
@@ -143,17 +150,102 @@ def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
         train = np.setdiff1d(np.arange(len(same)), test)
         threshold, _ = best_threshold(similarity[train], same[train])
         accuracies.append(np.mean((similarity[test] >= threshold) == same[test]))
-    fpr, tpr, _ = roc_curve(same, similarity)
-    eer_index = np.argmin(np.abs(fpr - (1 - tpr)))
     return pd.Series(
         {
             "accuracy": float(np.mean(accuracies)),
             "accuracy_std": float(np.std(accuracies)),
-            "roc_auc": float(roc_auc_score(same, similarity)),
-            "eer": float((fpr[eer_index] + 1 - tpr[eer_index]) / 2),
-            "tar@far=1e-2": float(tpr[fpr <= 1e-2].max()),
-            "tar@far=1e-3": float(tpr[fpr <= 1e-3].max()),
-            "n_genuine": int(same.sum()),
-            "n_impostor": int((~same).sum()),
+            **verification_rates(similarity, same),
         }
     )
+
+
+def verification_rates(similarity, same):
+    """ROC AUC, equal error rate and true-accept rates at false-accept rates of pairs.
+
+    Parameters
+    ----------
+    similarity : array-like of shape (n_pairs,)
+        Similarity of each pair (higher: more alike).
+    same : array-like of shape (n_pairs,) bool
+        Whether each pair is of one identity.
+
+    Returns
+    -------
+    dict
+        ``roc_auc``, ``eer``, ``tar@far=1e-2``, ``tar@far=1e-3`` (fractions),
+        ``n_genuine`` and ``n_impostor``.
+    """
+    similarity, same = np.asarray(similarity, dtype=float), np.asarray(same, dtype=bool)
+    if same.all() or not same.any():
+        raise ValueError("verification needs both same-identity and different-identity pairs")
+    fpr, tpr, _ = roc_curve(same, similarity)
+    eer_index = np.argmin(np.abs(fpr - (1 - tpr)))
+    return {
+        "roc_auc": float(roc_auc_score(same, similarity)),
+        "eer": float((fpr[eer_index] + 1 - tpr[eer_index]) / 2),
+        "tar@far=1e-2": float(tpr[fpr <= 1e-2].max()),
+        "tar@far=1e-3": float(tpr[fpr <= 1e-3].max()),
+        "n_genuine": int(same.sum()),
+        "n_impostor": int((~same).sum()),
+    }
+
+
+def threshold_at_fmr(similarity, same, fmr=1e-2):
+    """The lowest similarity threshold whose false-match rate is at most ``fmr``.
+
+    A pair is declared a match when its similarity is at least the threshold: one
+    global threshold, as a deployed matcher uses, at which per-group rates are compared.
+
+    Parameters
+    ----------
+    similarity : array-like of shape (n_pairs,)
+        Similarity of each pair.
+    same : array-like of shape (n_pairs,) bool
+        Whether each pair is of one identity.
+    fmr : float, default=1e-2
+        The largest share of impostor pairs the threshold may accept.
+
+    Returns
+    -------
+    float
+    """
+    similarity, same = np.asarray(similarity, dtype=float), np.asarray(same, dtype=bool)
+    if not 0.0 <= fmr <= 1.0:
+        raise ValueError(f"fmr must lie in [0, 1]; got {fmr}")
+    if same.all() or not same.any():
+        raise ValueError("a false-match rate needs both same-identity and other pairs")
+    impostor = np.sort(similarity[~same])[::-1]
+    allowed = int(np.floor(fmr * len(impostor)))  # impostor pairs that may be accepted
+    if allowed >= len(impostor):
+        return float(impostor[-1])
+    # Just above the first impostor similarity that must be rejected.
+    return float(np.nextafter(impostor[allowed], np.inf))
+
+
+def pair_groups(groups, pairs=None, *, mixed="mixed"):
+    """The group of each pair, in the order of :func:`pair_similarities`.
+
+    A pair whose two images share a group belongs to it; other pairs are ``mixed``
+    (the convention of demographic verification studies, whose false-match rates are
+    measured on same-group impostors).
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_samples,)
+        Group of each image.
+    pairs : array-like of shape (n_pairs, 2) of int, default=None
+        Row indices of the pairs; ``None`` takes every unordered pair of distinct rows.
+    mixed : str, default="mixed"
+        The label of pairs across groups.
+
+    Returns
+    -------
+    ndarray of shape (n_pairs,) of str
+    """
+    groups = np.asarray(groups).astype(str)
+    if pairs is None:
+        first, second = np.triu_indices(len(groups), k=1)
+    else:
+        pairs = np.asarray(pairs, dtype=int)
+        first, second = pairs[:, 0], pairs[:, 1]
+    return np.where(groups[first] == groups[second], groups[first], mixed)

@@ -69,3 +69,39 @@ def test_biased_split_errors():
         make_biased_split(np.array([0, 2, 0, 1]), s)
     with pytest.raises(ValueError, match="privileged"):
         make_biased_split(y, s, privileged=5)
+
+
+def test_verification_metric_frame_counts_false_matches_per_group():
+    from skblind.evaluation import verification_metric_frame
+
+    similarity = np.array([0.9, 0.2, 0.8, 0.7, 0.1, 0.95, 0.3, 0.6])
+    same = np.array([1, 1, 0, 0, 0, 1, 0, 1], dtype=bool)
+    groups = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
+    frame = verification_metric_frame(similarity, same, groups, threshold=0.65)
+    # a: impostors 0.8, 0.7 both accepted; genuine 0.9 kept, 0.2 rejected.
+    assert frame.by_group.loc["a", "false_match_rate"] == 1.0
+    assert frame.by_group.loc["a", "false_non_match_rate"] == 0.5
+    # b: impostors 0.1, 0.3 rejected; genuine 0.95 kept, 0.6 rejected.
+    assert frame.by_group.loc["b", "false_match_rate"] == 0.0
+    assert frame.by_group.loc["b", "false_non_match_rate"] == 0.5
+    assert frame.overall["false_match_rate"] == 0.5
+
+
+def test_verification_metric_frame_warns_of_a_group_without_impostors():
+    from skblind.evaluation import verification_metric_frame
+
+    with pytest.warns(UserWarning, match="pair group 'b' has no impostor pair"):
+        verification_metric_frame(
+            [0.9, 0.1, 0.8, 0.7], [1, 0, 1, 1], ["a", "a", "b", "b"], threshold=0.5
+        )
+
+
+def test_group_metric_frame_bootstrap_intervals_bracket_the_value():
+    rng = np.random.default_rng(0)
+    y_true, y_pred = rng.integers(0, 2, 400), rng.integers(0, 2, 400)
+    groups = rng.integers(0, 2, 400)
+    frame = group_metric_frame(y_true, y_pred, groups, n_boot=50, random_state=0)
+    low, high = frame.by_group_ci
+    assert (low.true_positive_rate < high.true_positive_rate).all()
+    assert (low.true_positive_rate <= frame.by_group.true_positive_rate + 0.02).all()
+    assert (frame.by_group.true_positive_rate <= high.true_positive_rate + 0.02).all()

@@ -146,3 +146,44 @@ def test_feature_removal_fits_estimators_inside_the_folds(problem):
     assert curve.balanced_accuracy.iloc[0] > 0.85  # the identity map leaves the attribute
     with pytest.raises(ValueError, match="pass X"):
         feature_removal_curve({"recorded": Recorder()}, problem.sensitive, fractions=[0.0])
+
+
+def test_leakage_chart_one_row_per_representation_and_the_verdict_shown(small):
+    from sklearn.linear_model import LogisticRegression
+
+    from skblind.evaluation import audit_report, plot_leakage
+
+    leakage, _ = audit_report(
+        small.X,
+        small.sensitive,
+        groups=small.subject,
+        representations={"raw": None, "noise": np.random.default_rng(0).normal(size=small.X.shape)},
+        probes={"LR": LogisticRegression(max_iter=1000)},
+        adaptive=False,
+        n_splits=4,
+        n_permutations=20,
+        progress=False,
+    )
+    fig = plot_leakage(leakage)
+    left, right = fig.axes[:2]
+    assert [t.get_text() for t in left.get_yticklabels()] == ["raw", "noise"]
+    assert "within-identity AUC" in right.get_xlabel()
+    assert "held-out protocol" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="no rows of attribute 'age'"):
+        plot_leakage(leakage, attribute="age")
+    both = pd.concat([leakage, leakage.assign(protocol="in-sample")])
+    with pytest.raises(ValueError, match="several protocols"):
+        plot_leakage(both)
+
+
+def test_verification_curves_one_line_per_representation_on_both_panels():
+    from skblind.evaluation import pair_similarities, plot_verification_curves
+
+    rng = np.random.default_rng(0)
+    subjects = np.repeat(np.arange(10), 4)
+    X = rng.normal(size=(10, 6))[subjects] + rng.normal(size=(40, 6))
+    pairs = {"a": pair_similarities(X, subjects), "b": pair_similarities(X[:, :3], subjects)}
+    fig = plot_verification_curves(pairs)
+    roc, det = fig.axes
+    assert len(roc.get_lines()) == 2 and len(det.get_lines()) == 2
+    assert roc.get_xscale() == "log" and "DET" in det.get_title()

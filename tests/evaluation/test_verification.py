@@ -72,3 +72,47 @@ def test_too_few_pairs_for_the_folds_is_an_error_not_a_crash():
     with pytest.raises(ValueError, match="needs at least 10 genuine .* got 3 genuine"):
         verification_report(X, [0, 0, 1, 1, 2, 2])
     assert verification_report(X, [0, 0, 1, 1, 2, 2], n_folds=3)["n_genuine"] == 3
+
+
+def test_verification_rates_are_the_reports():
+    from skblind.evaluation import pair_similarities, verification_rates
+
+    rng = np.random.default_rng(0)
+    subjects = np.repeat(np.arange(12), 5)
+    X = rng.normal(size=(12, 8))[subjects] + 0.8 * rng.normal(size=(60, 8))
+    report = verification_report(X, subjects)
+    rates = verification_rates(*pair_similarities(X, subjects))
+    for key, value in rates.items():
+        assert report[key] == value
+    assert rates["n_genuine"] == 12 * 10 and rates["n_impostor"] == 60 * 59 // 2 - 120
+
+
+def test_threshold_at_fmr_accepts_at_most_that_share_of_impostors():
+    from skblind.evaluation import threshold_at_fmr
+
+    rng = np.random.default_rng(1)
+    similarity = rng.normal(size=1000)
+    same = rng.random(1000) < 0.2
+    for fmr in (0.0, 0.01, 0.1, 0.5, 1.0):
+        threshold = threshold_at_fmr(similarity, same, fmr=fmr)
+        accepted = np.mean(similarity[~same] >= threshold)
+        assert accepted <= fmr
+        # The lowest such threshold: the next impostor below it would break the bound.
+        below = similarity[~same][similarity[~same] < threshold]
+        if len(below):
+            assert np.mean(similarity[~same] >= below.max()) > fmr
+    with pytest.raises(ValueError, match="fmr must lie in"):
+        threshold_at_fmr(similarity, same, fmr=2.0)
+
+
+def test_pair_groups_follow_pair_similarities_order():
+    from skblind.evaluation import pair_groups, pair_similarities
+
+    groups = np.array(["a", "b", "a", "b"])
+    X = np.eye(4)
+    _, same = pair_similarities(X, np.array([0, 0, 1, 1]))
+    labels = pair_groups(groups)
+    # Pairs in triu order: (0,1) (0,2) (0,3) (1,2) (1,3) (2,3).
+    assert labels.tolist() == ["mixed", "a", "mixed", "mixed", "b", "mixed"]
+    assert len(labels) == len(same)
+    assert pair_groups(groups, pairs=[[0, 2], [1, 2]]).tolist() == ["a", "mixed"]
