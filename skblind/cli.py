@@ -33,6 +33,11 @@ def _output_folder(folder):
         raise
 
 
+def _print_report_link(output):
+    """The report's address, to open in a browser."""
+    print(f"Report: {(output / 'report.html').resolve().as_uri()}")
+
+
 def _demo(args):
     import matplotlib
 
@@ -51,10 +56,11 @@ def _demo(args):
         )
     print("\n" + format_tables(tables))
     print(
-        f"\nWrote the tables (CSV, JSON) and figures (tsne_smiling, feature_removal_smiling, "
-        f"tpr_by_smiling, tradeoff_lambda PNG) to "
+        f"\nWrote the tables (CSV, JSON), figures (tsne_smiling, feature_removal_smiling, "
+        f"tpr_by_smiling, tradeoff PNG) and report.html to "
         f"{args.output}/ in {tables['seconds']:.0f} s"
     )
+    _print_report_link(args.output)
     return 0
 
 
@@ -82,6 +88,7 @@ def _reproduce(args):
         )
     print("\n" + format_tables(tables))
     print(f"\nWrote the tables and figures to {args.output}/ in {tables['seconds']:.0f} s")
+    _print_report_link(args.output)
     return 0
 
 
@@ -158,7 +165,8 @@ def _audit(args):
             progress=not args.quiet,
         )
     print(format_tables({"leakage": leakage, "table_1_verification": verification}))
-    print(f"Wrote leakage.csv, verification.csv and audit.json to {args.output}/")
+    print(f"Wrote leakage.csv, verification.csv, audit.json and report.html to {args.output}/")
+    _print_report_link(args.output)
     return 0
 
 
@@ -179,7 +187,8 @@ def _parser():
         "--output",
         type=Path,
         default=Path("skblind-report"),
-        help="folder for the tables (CSV, JSON) and the four figures (default: skblind-report)",
+        help="folder for the tables (CSV, JSON), the four figures and report.html "
+        "(default: skblind-report)",
     )
     demo.add_argument(
         "--n-subjects",

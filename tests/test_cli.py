@@ -63,9 +63,24 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     assert about["settings"]["n_subjects"] == 10 and about["settings"]["table_1"]["alpha"] == 0.05
     assert set(about["methods"]) == set(leakage.representation) - {"raw"}
     assert "Diff = (raw - after) / (raw - chance)" in out  # the unit stated in the header
-    assert pd.read_csv(tmp_path / "lambda_sweep.csv").lam.tolist() == [0.0, 0.5, 2.0, 8.0]
-    for figure in ("tsne_smiling.png", "tpr_by_smiling.png", "tradeoff_lambda.png"):
+    tradeoff = pd.read_csv(tmp_path / "tradeoff.csv")
+    assert tradeoff.setting.tolist() == [
+        "lam=0",
+        "lam=0.5",
+        "lam=2",
+        "lam=8",
+        "n_iterations=1",
+        "n_iterations=2",
+        "n_iterations=5",
+        "n_iterations=10",
+    ]
+    for figure in ("tsne_smiling.png", "tpr_by_smiling.png", "tradeoff.png"):
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
+    page = (tmp_path / "report.html").read_text()
+    for heading in ("Leakage", "Verification", "Trade-off", "Fairness", "Figures"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "Not in this run" not in page  # the demo fills every section
+    assert f"Report: {(tmp_path / 'report.html').resolve().as_uri()}" in out
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
 
 

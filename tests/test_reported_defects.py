@@ -365,6 +365,12 @@ def test_a_model_named_raw_does_not_replace_the_raw_rows(tmp_path, faces_csv, ca
     assert about["methods"]["model"]["params"]["encoder__max_epochs"] == 1
     assert {"skblind", "scikit-learn", "torch"} <= set(about["versions"])
     assert "fractions" in about["units"]["rates"]
+    # ... and report.html shows it all on one page, its address printed (issue 15).
+    page = (tmp_path / "audit" / "report.html").read_text()
+    assert "skblind audit: smiling" in page and "Protocol: held-out attacker" in page
+    assert "Curves, on the pairs given" in page and "false_match_rate [CI]" in page
+    report_link = (tmp_path / "audit" / "report.html").resolve().as_uri()
+    assert f"Report: {report_link}" in capsys.readouterr().out
 
 
 # --- 9. r11: duplicated rows ----------------------------------------------------------------

@@ -23,49 +23,79 @@ from ..evaluation import (
     verification_report,
     within_identity_auc,
 )
-from ..suppression import SensitiveNetsSuppressor
-from ._protocols import describe_run, methods, save_figure, table_2, write_tables
+from ..suppression import INLPEraser, SensitiveNetsSuppressor
+from ._protocols import (
+    describe_run,
+    methods,
+    report_pairs,
+    save_figure,
+    table_2,
+    write_report,
+    write_tables,
+)
 
 __all__ = ["run_demo"]
 
 
-def _lambda_sweep(X, smiling, subjects, max_epochs, log, lams=(0.0, 0.5, 2.0, 8.0)):
-    """The paper's SensitiveNets over lambda on one subject split, held-out attacker.
-
-    The suppressor is fitted on four fifths of the subjects; an SVM attacker is trained
-    and tested only on blinded templates of the other fifth (subject-disjoint folds among
-    them), as :func:`~skblind.evaluation.audit_report`'s default protocol does.
-    """
+def _held_out_split(subjects):
+    """One subject split: a fifth of the subjects (at least 4) held out, seeded."""
     rng = np.random.default_rng(0)
     unique = np.unique(subjects)
     test = np.isin(subjects, rng.choice(unique, size=max(4, len(unique) // 5), replace=False))
-    train = ~test
+    return ~test, test
+
+
+#: The strengths the trade-off sweeps: (method, parameter, values).
+_SWEEPS = (
+    ("SensitiveNets (paper)", "lam", (0.0, 0.5, 2.0, 8.0)),
+    ("INLP", "n_iterations", (1, 2, 5, 10)),
+)
+
+
+def _strength_sweep(X, smiling, subjects, split, max_epochs, log):
+    """The paper's SensitiveNets over lambda and INLP over its iterations, held-out attacker.
+
+    Each setting is fitted on the split's fit subjects; an SVM attacker is trained and
+    tested only on blinded templates of the held-out subjects (subject-disjoint folds
+    among them), as :func:`~skblind.evaluation.audit_report`'s default protocol does.
+    """
+    train, test = split
     persons = np.unique(subjects[test], return_inverse=True)[1]
     folds = probe_folds(min(4, persons.max() + 1), grouped=True)
+    given = {} if max_epochs is None else {"max_epochs": max_epochs}
+    makers = {
+        "SensitiveNets (paper)": lambda lam: SensitiveNetsSuppressor(
+            lam=lam, progress=False, random_state=0, **given
+        ),
+        "INLP": lambda n: INLPEraser(n_iterations=n),
+    }
     rows = []
-    for lam in lams:
-        given = {} if max_epochs is None else {"max_epochs": max_epochs}
-        suppressor = SensitiveNetsSuppressor(lam=lam, progress=False, random_state=0, **given).fit(
-            X[train], subjects[train], sensitive_features=smiling[train]
-        )
-        Z = suppressor.transform(X[test])
-        attacker = default_probes()["SVM"]
-        scores = cross_val_predict(
-            attacker, Z, smiling[test], groups=persons, cv=folds, method="decision_function"
-        )
-        within, per_person = within_identity_auc(smiling[test], scores, persons)
-        per_person = per_person[np.isfinite(per_person)]
-        log(f"  lambda {lam:g} done")
-        rows.append(
-            {
-                "lam": lam,
-                "leakage": abs(within - 0.5),
-                "leakage_se": per_person.std(ddof=1) / np.sqrt(len(per_person)),
-                "svm_within_auc": within,
-                "svm_balanced_accuracy": balanced_accuracy_score(smiling[test], scores > 0),
-                "utility": verification_report(Z, subjects[test])["roc_auc"],
-            }
-        )
+    for method, parameter, values in _SWEEPS:
+        for value in values:
+            model = makers[method](value).fit(
+                X[train], subjects[train], sensitive_features=smiling[train]
+            )
+            Z = model.transform(X[test])
+            attacker = default_probes()["SVM"]
+            scores = cross_val_predict(
+                attacker, Z, smiling[test], groups=persons, cv=folds, method="decision_function"
+            )
+            within, per_person = within_identity_auc(smiling[test], scores, persons)
+            per_person = per_person[np.isfinite(per_person)]
+            log(f"  {method}, {parameter}={value:g} done")
+            rows.append(
+                {
+                    "method": method,
+                    "parameter": parameter,
+                    "value": value,
+                    "setting": f"{parameter}={value:g}",
+                    "leakage": abs(within - 0.5),
+                    "leakage_se": per_person.std(ddof=1) / np.sqrt(len(per_person)),
+                    "svm_within_auc": within,
+                    "svm_balanced_accuracy": balanced_accuracy_score(smiling[test], scores > 0),
+                    "utility": verification_report(Z, subjects[test])["roc_auc"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -76,9 +106,9 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     ----------
     output : pathlib.Path
         Folder for ``table_1_*.csv``, ``table_2_*.csv``, ``verification.csv``,
-        ``lambda_sweep.csv``, ``report.json``, ``tsne_smiling.png``,
-        ``feature_removal_smiling.png``, ``tpr_by_smiling.png`` and
-        ``tradeoff_lambda.png``.
+        ``tradeoff.csv``, ``report.json``, ``report.html`` (everything on one page),
+        ``tsne_smiling.png``, ``feature_removal_smiling.png``, ``tpr_by_smiling.png``
+        and ``tradeoff.png``.
     n_subjects : int, default=40
         Use the first ``n_subjects`` ORL subjects (fewer for a quick run).
     folds : int, default=5
@@ -147,22 +177,32 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         progress=not quiet,
     )
     log("Table II: glasses classifier on smiling-biased and unbiased splits")
-    per_seed, fairness = table_2(
+    per_seed, fairness, fairness_frames = table_2(
         X, faces_kept["smiling"], faces_kept["glasses"], subjects, suppressors, seeds, log
     )
-    log("Figure: t-SNE of every representation (methods fitted on all subjects: an illustration)")
+    split = _held_out_split(subjects)
+    train, test = split
+    log(
+        f"Figures: every method fitted on {np.unique(subjects[train]).size} subjects; t-SNE "
+        f"of all images, verification on the {np.unique(subjects[test]).size} others"
+    )
     blinded = {
-        f"{name} phi": clone(model)
-        .fit(X, subjects, sensitive_features=faces_kept["smiling"])
+        name: clone(model)
+        .fit(X[train], subjects[train], sensitive_features=faces_kept["smiling"][train])
         .transform(X)
         for name, model in suppressors.items()
     }
     fig = plot_tsne(
-        tsne_points({"raw SFace pooled": X, **blinded}),
+        tsne_points({"raw SFace pooled": X, **{f"{k} phi": v for k, v in blinded.items()}}),
         faces_kept["smiling"],
         label_names={0: "not smiling", 1: "smiling"},
     )
-    save_figure(fig, output / "tsne_smiling.png")
+    tsne_png = save_figure(fig, output / "tsne_smiling.png")
+    pairs, verification_fairness = report_pairs(
+        {"raw": X[test], **{name: Z[test] for name, Z in blinded.items()}},
+        subjects[test],
+        np.where(faces_kept["smiling"][test] == 1, "smiling", "not smiling"),
+    )
     log("Figure: feature removal (each method fitted inside the probe's folds)")
     learned = ("SensitiveNets (paper)", "LNTL (paper)", "Blinder")
     removal = feature_removal_curve(
@@ -180,13 +220,13 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         fontsize=9,
     )
     fig.tight_layout()
-    save_figure(fig, output / "feature_removal_smiling.png")
-    log("Lambda sweep of SensitiveNets (paper) (one subject split, held-out SVM attacker)")
-    sweep = _lambda_sweep(X, faces_kept["smiling"], subjects, max_epochs, log)
-    fig = plot_tradeoff(sweep, leakage_err="leakage_se")
+    removal_png = save_figure(fig, output / "feature_removal_smiling.png")
+    log("Trade-off: SensitiveNets (paper) over lambda, INLP over its iterations (held-out SVM)")
+    sweep = _strength_sweep(X, faces_kept["smiling"], subjects, split, max_epochs, log)
+    fig = plot_tradeoff(sweep, hue="method", label="setting", leakage_err="leakage_se")
     fig.axes[0].set_xlabel("|SVM within-identity AUC on smiling - 0.5| (held-out attacker)")
     fig.axes[0].set_ylabel("verification ROC AUC (held-out subjects)")
-    save_figure(fig, output / "tradeoff_lambda.png")
+    save_figure(fig, output / "tradeoff.png")
     by_setting = fairness.set_index(fairness.representation + " (" + fairness.split + ")")
     tpr = by_setting[["tpr_not_smiling_mean", "tpr_smiling_mean"]]
     spread = by_setting[["tpr_not_smiling_std", "tpr_smiling_std"]].fillna(0.0)
@@ -197,7 +237,7 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         title=f"Glasses classifier (Table II): true-positive rate by smiling group, "
         f"mean and std over {seeds} seed{'s' if seeds > 1 else ''}",
     )
-    save_figure(fig, output / "tpr_by_smiling.png")
+    tpr_png = save_figure(fig, output / "tpr_by_smiling.png")
     tables = {
         "verification": verification,
         "table_1_leakage": leakage,
@@ -205,7 +245,7 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         "table_1_verification": table_1_verification,
         "table_2_fairness": fairness,
         "table_2_per_seed": per_seed,
-        "lambda_sweep": sweep,
+        "tradeoff": sweep,
         "feature_removal": removal,
     }
     settings = dict(
@@ -232,15 +272,55 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
             biased_split="70 % of the glasses positives smiling (make_biased_split)",
             classifier="StandardScaler + LogisticRegression on each representation",
         ),
-        lambda_sweep=dict(
-            method="SensitiveNets (paper)",
+        tradeoff=dict(
+            methods={
+                method: f"{parameter} in {list(values)}" for method, parameter, values in _SWEEPS
+            },
             split="one: four fifths of the subjects fit, the rest attacked",
             attacker="SVM, subject-disjoint folds among the held-out subjects",
+        ),
+        figures=dict(
+            split="the trade-off's: methods fitted on four fifths of the subjects",
+            tsne="every image",
+            verification_curves="every pair of the held-out subjects' images",
+            verification_fairness="by smiling of both images; one threshold at false-match "
+            "rate 1e-2 over all pairs",
         ),
         feature_removal=dict(probe="SVM", folds=5, fitted="each method inside the folds"),
         max_epochs=max_epochs,
         n_jobs=n_jobs,
     )
-    write_tables(output, tables, describe_run("skblind demo", settings, suppressors))
+    about = describe_run("skblind demo", settings, suppressors)
+    write_tables(output, tables, about)
+    write_report(
+        output,
+        about,
+        time.perf_counter() - start,
+        title="skblind demo: ORL faces, smiling blinded",
+        leakage=pd.concat([leakage, in_sample], ignore_index=True),
+        verification=table_1_verification,
+        pairs=pairs,
+        tradeoff=sweep,
+        fairness=fairness_frames,
+        fairness_summary=fairness,
+        verification_fairness=verification_fairness,
+        figures={
+            "t-SNE": (
+                tsne_png,
+                "t-SNE of every image, raw and through each method (fitted "
+                "on the other subjects' images); colours: smiling.",
+            ),
+            "Feature removal": (
+                removal_png,
+                "SVM probe reading smiling as a growing share "
+                "of features is removed at random (Fig. 4 of the paper).",
+            ),
+            "Table II over seeds": (
+                tpr_png,
+                "True-positive rate of the glasses classifier "
+                "by smiling group, mean and std over seeds.",
+            ),
+        },
+    )
     tables["seconds"] = time.perf_counter() - start
     return tables

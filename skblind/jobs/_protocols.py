@@ -11,7 +11,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .._io import atomic_path
-from ..evaluation import equality_of_opportunity, group_metric_frame, make_biased_split
+from ..evaluation import (
+    equality_of_opportunity,
+    group_metric_frame,
+    make_biased_split,
+    pair_groups,
+    pair_similarities,
+    threshold_at_fmr,
+    verification_metric_frame,
+)
 from ..suppression import (
     Blinder,
     INLPEraser,
@@ -21,7 +29,19 @@ from ..suppression import (
     recipe_encoder,
 )
 
-__all__ = ["UNITS", "describe_run", "methods", "save_figure", "table_2", "write_tables"]
+__all__ = [
+    "UNITS",
+    "describe_run",
+    "methods",
+    "report_pairs",
+    "save_figure",
+    "table_2",
+    "write_report",
+    "write_tables",
+]
+
+#: Bootstrap draws of the report's fairness MetricFrames.
+N_BOOT = 100
 
 
 def methods(max_epochs, random_state):
@@ -42,8 +62,17 @@ def methods(max_epochs, random_state):
 
 
 def table_2(X, smiling, glasses, subjects, suppressors, seeds, log):
-    """Glasses classifiers trained on smiling-biased and unbiased splits; TPR by smiling."""
-    rows = []
+    """Glasses classifiers trained on smiling-biased and unbiased splits; TPR by smiling.
+
+    Returns
+    -------
+    per_seed, summary : pandas.DataFrame
+        One row per seed, split and representation; their means and standard deviations.
+    frames : dict
+        ``"<representation> (<split>)"`` -> the first seed's fairlearn ``MetricFrame`` on
+        its test subjects, with bootstrap intervals.
+    """
+    rows, frames = [], {}
     unique = np.unique(subjects)
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
@@ -64,7 +93,14 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log):
                 model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
                 model.fit(Z_train[chosen], glasses[train][chosen])
                 predicted = model.predict(Z_test)
-                frame = group_metric_frame(glasses[test], predicted, smiling[test])
+                frame = group_metric_frame(
+                    glasses[test],
+                    predicted,
+                    smiling[test],
+                    **({"n_boot": N_BOOT, "random_state": 0} if seed == 0 else {}),
+                )
+                if seed == 0:
+                    frames[f"{rep_name} ({split_name})"] = frame
                 tpr = frame.by_group["true_positive_rate"]
                 rows.append(
                     {
@@ -89,16 +125,68 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log):
         .drop(columns=["seed", "n_train"], level=0)
     )
     summary.columns = [f"{a}_{b}" for a, b in summary.columns]
-    return per_seed, summary.reset_index()
+    return per_seed, summary.reset_index(), frames
+
+
+def report_pairs(representations, subjects, groups=None, *, max_images=600, random_state=0):
+    """Verification pairs of each representation, and their fairness by group of pairs.
+
+    Parameters
+    ----------
+    representations : dict
+        Name -> array of shape (n_samples, n_features), all of the same images (which
+        the methods should not have been fitted on).
+    subjects : array-like of shape (n_samples,)
+        Identities.
+    groups : array-like of shape (n_samples,), default=None
+        A group of each image (e.g. smiling, a demographic group): per-group false-match
+        and false-non-match rates at one global threshold (false-match rate 1e-2 over
+        all pairs). None computes none.
+    max_images : int, default=600
+        Every pair of at most this many images (a seeded draw beyond it).
+    random_state : int, default=0
+        Seed of the draw and of the bootstrap.
+
+    Returns
+    -------
+    pairs : dict
+        Name -> ``(similarity, same)``.
+    fairness : dict
+        Name -> ``MetricFrame`` over pairs (empty without ``groups``).
+    """
+    subjects = np.asarray(subjects)
+    rows = np.arange(len(subjects))
+    if len(rows) > max_images:
+        rng = np.random.default_rng(random_state)
+        rows = np.sort(rng.choice(rows, size=max_images, replace=False))
+    pairs = {
+        name: pair_similarities(np.asarray(Z)[rows], subjects[rows])
+        for name, Z in representations.items()
+    }
+    fairness = {}
+    if groups is not None:
+        by_pair = pair_groups(np.asarray(groups)[rows])
+        for name, (similarity, same) in pairs.items():
+            fairness[name] = verification_metric_frame(
+                similarity,
+                same,
+                by_pair,
+                threshold=threshold_at_fmr(similarity, same, fmr=1e-2),
+                n_boot=N_BOOT,
+                random_state=random_state,
+            )
+    return pairs, fairness
 
 
 def save_figure(fig, path):
-    """Write ``fig`` as a PNG file, atomically, and close it."""
+    """Write ``fig`` as a PNG file, atomically, close it, and return the PNG's bytes."""
     import matplotlib.pyplot as plt
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120)
+        data = tmp.read_bytes()
     plt.close(fig)
+    return data
 
 
 #: What the numbers in every table mean; written into every JSON output.
@@ -195,3 +283,16 @@ def write_tables(output, tables, about, name="report"):
     with atomic_path(output / f"{name}.json") as tmp:
         tables_json = {k: json.loads(t.to_json(orient="records")) for k, t in tables.items()}
         tmp.write_text(json.dumps({"about": about, **tables_json}, indent=2))
+
+
+def write_report(output, about, seconds, *, title, **sections):
+    """Write ``report.html`` (see :func:`skblind.report.build`) and return its path.
+
+    ``about`` gets the run's duration; ``sections`` are :func:`~skblind.report.build`'s
+    keyword arguments.
+    """
+    from ..report import build
+
+    path = output / "report.html"
+    build(path, title=title, about={**about, "seconds": round(seconds, 1)}, **sections)
+    return path

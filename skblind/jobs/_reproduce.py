@@ -25,12 +25,21 @@ from ..embedding import FaceEmbedder, embed_to_shards, read_shards
 from ..evaluation import (
     audit_report,
     feature_removal_curve,
+    pair_similarities,
     plot_feature_removal,
     plot_tsne,
     tsne_points,
     verification_report,
 )
-from ._protocols import describe_run, methods, save_figure, table_2, write_tables
+from ._protocols import (
+    describe_run,
+    methods,
+    report_pairs,
+    save_figure,
+    table_2,
+    write_report,
+    write_tables,
+)
 
 __all__ = ["run_reproduce"]
 
@@ -131,6 +140,7 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
         for name, model in representations.items()
     }
     verification = [cfee_verification]
+    curves = {"pairs": {}, "verification_fairness": {}}
     if lfw is not None:
         X_lfw, data, pairs = lfw
         log(f"Table I: LFW view 2 verification ({len(pairs)} pairs, 10 folds)")
@@ -139,6 +149,7 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
             Z = X_lfw if model is None else model.transform(X_lfw)
             report = verification_report(Z, data.subject, pairs=pairs, n_folds=10)
             rows.append({"dataset": "LFW", "representation": name, **report})
+            curves["pairs"][f"LFW: {name}"] = pair_similarities(Z, data.subject, pairs)
         verification.append(pd.DataFrame(rows))
     if diveface is not None:
         X_dive, data = diveface
@@ -155,7 +166,15 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
         )
         leakage = pd.concat([leakage, dive_leakage.assign(dataset="DiveFace")])
         verification.append(dive_verification.assign(dataset="DiveFace"))
-    return leakage, pd.concat(verification, ignore_index=True), final
+        _, by_demographic = report_pairs(
+            {"raw": X_dive[dive_test], **fixed},
+            data.subject[dive_test],
+            data.demographic[dive_test],
+        )
+        curves["verification_fairness"] = {
+            f"DiveFace: {name}": frame for name, frame in by_demographic.items()
+        }
+    return leakage, pd.concat(verification, ignore_index=True), final, curves
 
 
 def run_reproduce(
@@ -180,8 +199,9 @@ def run_reproduce(
     ----------
     output : pathlib.Path
         Folder for ``parts.csv``, ``table_1_leakage.csv``, ``table_1_verification.csv``,
-        ``table_2_fairness.csv``, ``table_2_per_seed.csv``, ``report.json``, the figures
-        and ``embeddings/`` (resumable: a rerun does not embed again).
+        ``table_2_fairness.csv``, ``table_2_per_seed.csv``, ``report.json``,
+        ``report.html`` (everything on one page), the figures and ``embeddings/``
+        (resumable: a rerun does not embed again).
     cfee, diveface, lfw, celeba : path-like or None
         Roots of the data sets, as read by :func:`~skblind.datasets.load_cfee`,
         :func:`~skblind.datasets.load_diveface`, :func:`~skblind.datasets.load_lfw`
@@ -218,7 +238,7 @@ def run_reproduce(
     rng = np.random.default_rng(0)
     embed = _Embeddings(output, backbone, layer, quiet, log)
     suppressors = methods(max_epochs, random_state=0)
-    parts, tables = [], {}
+    parts, tables, report = [], {}, {"figures": {}}
 
     def part(name, needs, missing):
         reason = f"needs {', '.join('--' + m for m in missing)}" if missing else ""
@@ -256,10 +276,11 @@ def run_reproduce(
         loaded["lfw"] = (X, data, data.pair_indices)
 
     if part("Table I", "CFEE (+ DiveFace, LFW)", [] if cfee is not None else ["cfee"]):
-        leakage, verification, final = _table_1(
+        leakage, verification, final, curves = _table_1(
             loaded["cfee"], loaded.get("diveface"), loaded.get("lfw"), suppressors, folds, log
         )
         tables["table_1_leakage"], tables["table_1_verification"] = leakage, verification
+        report.update(leakage=leakage, verification=verification, **curves)
         for missing in ("diveface", "lfw"):
             if missing not in loaded:
                 log(f"  Table I without --{missing}: its rows are left out")
@@ -267,14 +288,26 @@ def run_reproduce(
         if part("Figures 3 and 5 (t-SNE)", "CFEE", []):
             shown = {f"raw {backbone} {layer}": X}
             shown.update({f"{name} phi": m.transform(X) for name, m in final.items()})
-            save_figure(plot_tsne(tsne_points(shown), expression), output / "tsne_expression.png")
+            png = save_figure(
+                plot_tsne(tsne_points(shown), expression), output / "tsne_expression.png"
+            )
+            report["figures"]["t-SNE"] = (
+                png,
+                "t-SNE of CFEE, raw and through each method (fitted on all of CFEE: an "
+                "illustration); colours: expression.",
+            )
         if part("Figure 4 (feature removal)", "CFEE", []):
             curve = feature_removal_curve(
                 {"raw": X, "Blinder": final["Blinder"].transform(X)}, expression, groups=subject
             )
             tables["feature_removal"] = curve
             fig = plot_feature_removal(curve, attribute="expression")
-            save_figure(fig, output / "feature_removal_expression.png")
+            png = save_figure(fig, output / "feature_removal_expression.png")
+            report["figures"]["Feature removal"] = (
+                png,
+                "SVM probe reading expression as a growing share of features is removed at "
+                "random (Fig. 4 of the paper).",
+            )
     else:
         part("Figures 3 and 5 (t-SNE)", "CFEE", ["cfee"])
         part("Figure 4 (feature removal)", "CFEE", ["cfee"])
@@ -287,7 +320,7 @@ def run_reproduce(
         X, found = embed("celeba", np.asarray(data.paths)[rows])
         rows = rows[found]
         log(f"Table II: {celeba_target} classifier on Smiling-biased and unbiased splits")
-        per_seed, summary = table_2(
+        per_seed, summary, fairness_frames = table_2(
             X[found],
             data.attributes["Smiling"].to_numpy()[rows],
             data.attributes[celeba_target].to_numpy()[rows],
@@ -297,6 +330,7 @@ def run_reproduce(
             log,
         )
         tables["table_2_fairness"], tables["table_2_per_seed"] = summary, per_seed
+        report.update(fairness=fairness_frames, fairness_summary=summary)
 
     tables = {"parts": pd.DataFrame(parts), **tables}
     settings = dict(
@@ -310,6 +344,14 @@ def run_reproduce(
         max_epochs=max_epochs,
         table_1_protocol="held-out (attackers trained only on held-out subjects' templates)",
     )
-    write_tables(output, tables, describe_run("skblind reproduce", settings, suppressors))
+    about = describe_run("skblind reproduce", settings, suppressors)
+    write_tables(output, tables, about)
+    write_report(
+        output,
+        about,
+        time.perf_counter() - start,
+        title="skblind reproduce: the paper's protocol",
+        **report,
+    )
     tables["seconds"] = time.perf_counter() - start
     return tables

@@ -101,10 +101,11 @@ _SECTIONS = {
         "opportunity (1 - gap): all fractions, mean and std over seeds",
         _table_2,
     ),
-    "lambda_sweep": (
-        "SensitiveNets (paper) over lambda (one subject split; an SVM attacker trained only "
-        "on held-out subjects): leakage = |within-identity AUC - 0.5| (leakage_se: its "
-        "standard error over persons), utility = verification ROC AUC; all fractions",
+    "tradeoff": (
+        "Trade-off: SensitiveNets (paper) over lambda, INLP over its iterations (one subject "
+        "split; an SVM attacker trained only on held-out subjects): leakage = |within-"
+        "identity AUC - 0.5| (leakage_se: its standard error over persons), utility = "
+        "verification ROC AUC; all fractions",
         _plain,
     ),
 }

@@ -2,6 +2,7 @@
 
 import itertools
 import os
+import time
 from pathlib import Path
 
 import joblib
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import CSV_LABELS, atomic_path, chunks_of, typed_labels
-from ._protocols import describe_run, write_tables
+from ._protocols import describe_run, report_pairs, write_report, write_tables
 
 __all__ = [
     "audit_embeddings",
@@ -292,7 +293,9 @@ def audit_embeddings(
     embeddings : path-like
         An ``embed`` output.
     output : path-like
-        Folder for ``leakage.csv``, ``verification.csv`` and ``audit.json``.
+        Folder for ``leakage.csv``, ``verification.csv``, ``audit.json`` and
+        ``report.html`` (the tables, charts and, with ``groups``, verification curves
+        and per-group verification rates by the ``sensitive`` attribute, on one page).
     sensitive : str
         The label column the probes try to read.
     groups : str, default=None
@@ -323,6 +326,7 @@ def audit_embeddings(
     """
     from ..evaluation import audit_report
 
+    start = time.perf_counter()
     X, table = read_embeddings(embeddings, labels)
     source = labels or embeddings
     attributes = {sensitive: _column(table, sensitive, source)}
@@ -362,4 +366,20 @@ def audit_embeddings(
     about = describe_run("skblind audit", settings, {} if model is None else {"model": fitted})
     tables = {"leakage": leakage, "verification": verification}
     write_tables(Path(output), tables, about, name="audit")
+    sections = {}
+    if subject is not None:
+        sections["pairs"], sections["verification_fairness"] = report_pairs(
+            {name: X if rep is None else rep for name, rep in representations.items()},
+            subject,
+            attributes[sensitive],
+        )
+    write_report(
+        Path(output),
+        about,
+        time.perf_counter() - start,
+        title=f"skblind audit: {sensitive}",
+        leakage=leakage,
+        verification=verification,
+        **sections,
+    )
     return leakage, verification

@@ -1,0 +1,327 @@
+"""The report: every section built from what the audits return, in one HTML file."""
+
+import pandas as pd
+
+from .._io import atomic_path
+from . import _html
+
+__all__ = ["build"]
+
+_PROTOCOL_LABELS = {
+    "held-out": "held-out attacker: trained only on templates of people the blinding model "
+    "never saw",
+    "in-sample": "in-sample (the paper's): attackers trained on the model's own training "
+    "rows; it cannot show blindness",
+}
+
+
+def _absent(why):
+    return f'<p class="absent">Not in this run: {_html.text(why)}</p>'
+
+
+def _run_section(about):
+    if not about:
+        return _absent("no description of the run was given (about=None).")
+    parts = []
+    summary = {
+        key: about[key] for key in ("command", "started", "seconds", "finished") if key in about
+    }
+    parts.append(_html.table(_html.frame_of(summary), wrap=True))
+    if about.get("settings"):
+        parts.append("<h3>Settings and data</h3>")
+        parts.append(_html.table(_html.frame_of(about["settings"]), wrap=True))
+    if about.get("methods"):
+        parts.append("<h3>Methods</h3>")
+        for name, method in about["methods"].items():
+            params = _html.table(_html.frame_of(method.get("params", {})), wrap=True)
+            parts.append(
+                f"<details><summary>{_html.text(name)}: "
+                f"<code>{_html.text(method.get('class', '?'))}</code></summary>{params}</details>"
+            )
+    if about.get("versions"):
+        parts.append("<h3>Versions</h3>")
+        parts.append(_html.table(_html.frame_of(about["versions"]), wrap=True))
+    if about.get("units"):
+        parts.append("<h3>Units</h3>")
+        parts.append(_html.table(_html.frame_of(about["units"]), wrap=True))
+    return "".join(parts)
+
+
+def _with_interval(rows, metric):
+    """``value [low, high]`` strings of a metric and its interval columns."""
+    if metric not in rows:
+        return ["–"] * len(rows)
+    low, high = rows.get(f"{metric}_ci_low"), rows.get(f"{metric}_ci_high")
+    if low is None or high is None:
+        return rows[metric].map(_html._cell)
+    return [
+        f"{_html._cell(v)} [{_html._cell(lo)}, {_html._cell(hi)}]"
+        for v, lo, hi in zip(rows[metric], low, high, strict=True)
+    ]
+
+
+def _leakage_section(leakage):
+    from ..evaluation import plot_leakage
+
+    if leakage is None or leakage.empty:
+        return _absent("no leakage table was given (leakage=None).")
+    if "protocol" not in leakage:
+        leakage = leakage.assign(protocol="unstated")
+    parts = []
+    for protocol, by_protocol in leakage.groupby("protocol", sort=False):
+        label = _PROTOCOL_LABELS.get(protocol, protocol)
+        parts.append(f"<h3>Protocol: {_html.text(label)}</h3>")
+        for attribute, rows in by_protocol.groupby("attribute", sort=False):
+            shown = pd.DataFrame(
+                {
+                    "representation": rows.representation,
+                    "attacker": rows.probe,
+                    "balanced accuracy [CI]": _with_interval(rows, "balanced_accuracy"),
+                    "chance": rows.chance,
+                    "within-identity AUC [CI]": _with_interval(rows, "within_auc"),
+                    "Diff": rows["diff"] if "diff" in rows else float("nan"),
+                    "verdict": rows["verdict"] if "verdict" in rows else "–",
+                }
+            )
+            parts.append(f"<h4>{_html.text(attribute)}</h4>")
+            parts.append(_html.table(shown, highlight="verdict"))
+            parts.append(
+                _html.figure(
+                    plot_leakage(by_protocol, attribute=attribute),
+                    f"Attackers reading {attribute} ({protocol}): balanced accuracy (left, "
+                    "dashed: chance) and within-identity AUC (right, dashed: 0.5); bars are "
+                    "the intervals.",
+                )
+            )
+    return "".join(parts)
+
+
+def _verification_section(verification, pairs):
+    from ..evaluation import plot_verification_curves, verification_rates
+
+    parts = []
+    if verification is not None and not verification.empty:
+        parts.append("<h3>Held-out verification over the audit's splits</h3>")
+        parts.append(_html.table(verification))
+    if pairs:
+        rates = pd.DataFrame(
+            [{"representation": name, **verification_rates(*pair)} for name, pair in pairs.items()]
+        )
+        parts.append("<h3>Curves, on the pairs given</h3>")
+        parts.append(_html.table(rates))
+        parts.append(
+            _html.figure(
+                plot_verification_curves(pairs),
+                "ROC (left; false-match rate on a log scale) and DET (right) per representation.",
+            )
+        )
+    return "".join(parts) or _absent("no verification table or pairs were given.")
+
+
+def _tradeoff_section(tradeoff):
+    from ..evaluation import plot_tradeoff
+
+    if tradeoff is None or tradeoff.empty:
+        return _absent("no sweep of a method's strength was given (tradeoff=None).")
+    hue = "method" if "method" in tradeoff else None
+    label = "setting" if "setting" in tradeoff else "lam"
+    errors = {
+        key: column
+        for key, column in (("leakage_err", "leakage_se"), ("utility_err", "utility_se"))
+        if column in tradeoff
+    }
+    fig = plot_tradeoff(tradeoff, hue=hue, label=label, **errors)
+    return _html.table(tradeoff) + _html.figure(
+        fig, "Verification utility against leakage, one point per method and strength."
+    )
+
+
+def _frame_table(frame):
+    """A MetricFrame by group, each metric with its bootstrap interval when it has one."""
+    by_group = frame.by_group
+    shown = pd.DataFrame({"group": [str(g) for g in by_group.index]})
+    intervals = None
+    if getattr(frame, "n_boot", None):
+        low, high = frame.by_group_ci[0], frame.by_group_ci[-1]
+        intervals = (low, high)
+    for metric in by_group.columns:
+        if intervals is None or metric == "count":
+            shown[metric] = by_group[metric].to_numpy()
+        else:
+            shown[f"{metric} [CI]"] = [
+                f"{_html._cell(v)} [{_html._cell(lo)}, {_html._cell(hi)}]"
+                for v, lo, hi in zip(
+                    by_group[metric], intervals[0][metric], intervals[1][metric], strict=True
+                )
+            ]
+    overall = {"group": "overall"}
+    for metric in by_group.columns:
+        key = metric if intervals is None or metric == "count" else f"{metric} [CI]"
+        overall[key] = frame.overall[metric]
+    differences = {"group": "largest gap"}
+    for metric in by_group.columns:
+        key = metric if intervals is None or metric == "count" else f"{metric} [CI]"
+        differences[key] = float("nan") if metric == "count" else frame.difference()[metric]
+    return pd.concat([shown, pd.DataFrame([overall, differences])], ignore_index=True)
+
+
+def _fairness_section(fairness, fairness_summary, verification_fairness):
+    from ..evaluation import plot_group_tpr
+
+    parts = []
+    if fairness:
+        parts.append("<h3>Downstream classifier: metrics by group (fairlearn MetricFrame)</h3>")
+        for name, frame in fairness.items():
+            gap = frame.difference()["true_positive_rate"]
+            parts.append(
+                f"<p><b>{_html.text(name)}</b>: TPR gap {_html._cell(gap)}, equality of "
+                f"opportunity (1 - gap) {_html._cell(1 - gap)}</p>"
+            )
+            parts.append(_html.table(_frame_table(frame)))
+        tpr = pd.DataFrame(
+            {name: frame.by_group["true_positive_rate"] for name, frame in fairness.items()}
+        ).T
+        errors = None
+        if all(getattr(frame, "n_boot", None) for frame in fairness.values()):
+            low = pd.DataFrame(
+                {n: f.by_group_ci[0]["true_positive_rate"] for n, f in fairness.items()}
+            ).T
+            high = pd.DataFrame(
+                {n: f.by_group_ci[-1]["true_positive_rate"] for n, f in fairness.items()}
+            ).T
+            errors = (tpr - low, high - tpr)
+        parts.append(
+            _html.figure(
+                plot_group_tpr(tpr, errors=errors, title="True-positive rate by group"),
+                "True-positive rate of the downstream classifier by group"
+                + ("; bars: bootstrap intervals." if errors is not None else "."),
+            )
+        )
+    if fairness_summary is not None and not fairness_summary.empty:
+        parts.append("<h3>Over repetitions (mean and standard deviation)</h3>")
+        parts.append(_html.table(fairness_summary))
+    if verification_fairness:
+        parts.append(
+            "<h3>Verification by group of pairs: false-match and false-non-match rates at one "
+            "global threshold</h3>"
+        )
+        for name, frame in verification_fairness.items():
+            parts.append(f"<p><b>{_html.text(name)}</b></p>")
+            parts.append(_html.table(_frame_table(frame)))
+    return "".join(parts) or _absent(
+        "no fairness MetricFrames were given (fairness=None, verification_fairness=None)."
+    )
+
+
+def _figures_section(figures):
+    if not figures:
+        return _absent("no figures were given (figures=None).")
+    parts = []
+    for name, value in figures.items():
+        source, caption = value if isinstance(value, tuple) else (value, name)
+        parts.append(f"<h3>{_html.text(name)}</h3>")
+        parts.append(_html.figure(source, caption))
+    return "".join(parts)
+
+
+_HOW = {
+    "run": "what produced these numbers; the same command, settings and versions reproduce "
+    "them (fractions throughout: 1 = 100 %).",
+    "leakage": "each row is an attacker trained to read the attribute; balanced accuracy at "
+    "chance and within-identity AUC at 0.5 mean it reads nothing; brackets are 95 % "
+    "intervals; 'leaks' (shaded) means a permutation test rejected chance; attributes that "
+    "should survive (e.g. glasses) should keep reading high.",
+    "verification": "higher ROC AUC and true-accept rate (TAR) and lower equal error rate "
+    "(EER) mean identities are still told apart; on the DET curve, lower left is better.",
+    "tradeoff": "each point is a method at one strength; upper left is better (less leakage, "
+    "more verification); points closer than their error bars are not distinguishable.",
+    "fairness": "for each group the downstream classifier's rates with 95 % bootstrap "
+    "intervals; a TPR gap near 0 (equality of opportunity near 1) is fair; verification "
+    "rates per group at one threshold should match across groups.",
+    "figures": "the paper's figures: t-SNE (classes mixed = blind), feature removal (the "
+    "attacker falling towards chance as features go), and learning curves when present.",
+}
+
+
+def build(
+    path=None,
+    *,
+    title="skblind report",
+    about=None,
+    leakage=None,
+    verification=None,
+    pairs=None,
+    tradeoff=None,
+    fairness=None,
+    fairness_summary=None,
+    verification_fairness=None,
+    figures=None,
+):
+    """One self-contained HTML report of a blinding run.
+
+    Its sections: the run's settings, leakage, verification, trade-off, fairness and
+    figures. Every section states how to read it; a section without its inputs says so. Figures
+    are inlined as PNG data URIs and the page has no scripts and loads nothing, so the
+    file can be mailed or archived as it is.
+
+    Parameters
+    ----------
+    path : path-like, default=None
+        Where to write the file (atomically: no half-written report); None writes none.
+    title : str, default="skblind report"
+        The page's title.
+    about : dict, default=None
+        What produced the run (as :func:`skblind.jobs` write it: ``command``,
+        ``started``, ``settings``, ``methods``, ``versions``, ``units``).
+    leakage : pandas.DataFrame, default=None
+        The leakage table of :func:`~skblind.evaluation.audit_report`.
+    verification : pandas.DataFrame, default=None
+        The verification table of :func:`~skblind.evaluation.audit_report`.
+    pairs : dict, default=None
+        Representation name -> ``(similarity, same)`` of verification pairs (from
+        :func:`~skblind.evaluation.pair_similarities`), for ROC and DET curves, AUC,
+        EER and TAR at FAR. Use templates the methods were not fitted on.
+    tradeoff : pandas.DataFrame, default=None
+        One row per method and strength: ``method``, ``setting`` (e.g. ``"lam=2"``),
+        ``leakage``, ``utility`` and optionally ``leakage_se``, ``utility_se``.
+    fairness : dict, default=None
+        Name -> fairlearn ``MetricFrame`` of a downstream classifier with a
+        ``true_positive_rate`` metric (e.g. from
+        :func:`~skblind.evaluation.group_metric_frame` with ``n_boot``).
+    fairness_summary : pandas.DataFrame, default=None
+        The same over repetitions (e.g. Table II's means and standard deviations).
+    verification_fairness : dict, default=None
+        Name -> ``MetricFrame`` over pairs from
+        :func:`~skblind.evaluation.verification_metric_frame`.
+    figures : dict, default=None
+        Title -> a matplotlib Figure, PNG bytes or a PNG file, or a tuple of one and
+        its caption.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    started = (about or {}).get("started", "")
+    subtitle = f"{(about or {}).get('command', 'skblind')} {started}".strip()
+    sections = [
+        ("run", "Run", _run_section(about)),
+        ("leakage", "Leakage", _leakage_section(leakage)),
+        ("verification", "Verification", _verification_section(verification, pairs)),
+        ("tradeoff", "Trade-off", _tradeoff_section(tradeoff)),
+        (
+            "fairness",
+            "Fairness",
+            _fairness_section(fairness, fairness_summary, verification_fairness),
+        ),
+        ("figures", "Figures", _figures_section(figures)),
+    ]
+    document = _html.page(
+        title,
+        subtitle,
+        [(a, name, _html.section(a, name, _HOW[a], body)) for a, name, body in sections],
+    )
+    if path is not None:
+        with atomic_path(path) as tmp:
+            tmp.write_text(document, encoding="utf-8")
+    return document

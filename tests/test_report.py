@@ -1,0 +1,215 @@
+"""The HTML report: every section, every figure decodes, self-contained, and renders in a
+real browser (headless Chromium) without console errors."""
+
+import base64
+import io
+import os
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from sklearn.linear_model import LogisticRegression
+
+from skblind.evaluation import (
+    audit_report,
+    group_metric_frame,
+    pair_groups,
+    pair_similarities,
+    threshold_at_fmr,
+    verification_metric_frame,
+)
+from skblind.report import build
+from skblind.suppression import INLPEraser, LEACEEraser
+
+SECTIONS = ("run", "leakage", "verification", "tradeoff", "fairness", "figures")
+
+
+@pytest.fixture(scope="module")
+def run(small):
+    """Every input of the report, from a small synthetic audit."""
+    X, subject, smiling = small.X, small.subject, small.sensitive
+    leakage, verification = audit_report(
+        X,
+        smiling,
+        groups=subject,
+        y=subject,
+        representations={"raw": None, "LEACE": LEACEEraser()},
+        probes={"LR": LogisticRegression(max_iter=1000)},
+        adaptive=False,
+        n_splits=4,
+        n_permutations=20,
+        progress=False,
+    )
+    held_out = subject >= 14
+    fit = ~held_out
+    blinded = LEACEEraser().fit(X[fit], subject[fit], sensitive_features=smiling[fit])
+    shown = {"raw": X[held_out], "LEACE": blinded.transform(X[held_out])}
+    pairs = {name: pair_similarities(Z, subject[held_out]) for name, Z in shown.items()}
+    by_pair = pair_groups(smiling[held_out])
+    verification_fairness = {
+        name: verification_metric_frame(
+            *pair, by_pair, threshold=threshold_at_fmr(*pair), n_boot=20, random_state=0
+        )
+        for name, pair in pairs.items()
+    }
+    rows = []
+    for n in (1, 3):
+        Z = INLPEraser(n_iterations=n).fit(X[fit], subject[fit], sensitive_features=smiling[fit])
+        similarity, same = pair_similarities(Z.transform(X[held_out]), subject[held_out])
+        rows.append(
+            {
+                "method": "INLP",
+                "setting": f"n_iterations={n}",
+                "leakage": 0.1 / n,
+                "leakage_se": 0.02,
+                "utility": float(np.mean(similarity[same])),
+            }
+        )
+    rng = np.random.default_rng(0)
+    predicted = rng.integers(0, 2, len(smiling))
+    fairness = {
+        "raw": group_metric_frame(smiling, predicted, subject % 2, n_boot=20, random_state=0)
+    }
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    return dict(
+        about={
+            "command": "pytest",
+            "started": "2026-11-29T00:00:00+00:00",
+            "settings": {"n_splits": 4, "nested": {"a": 1}},
+            "versions": {"numpy": "x"},
+            "methods": {"LEACE": {"class": "LEACEEraser", "params": {"method": "leace"}}},
+        },
+        leakage=leakage,
+        verification=verification,
+        pairs=pairs,
+        tradeoff=pd.DataFrame(rows),
+        fairness=fairness,
+        fairness_summary=pd.DataFrame({"representation": ["raw"], "tpr_gap_mean": [0.1]}),
+        verification_fairness=verification_fairness,
+        figures={"A line": (fig, "a line, drawn by the test")},
+    )
+
+
+def _images(page):
+    return re.findall(r'<img [^>]*src="([^"]+)"', page)
+
+
+def test_every_section_is_filled_and_every_figure_decodes(run, tmp_path):
+    path = tmp_path / "out" / "report.html"
+    page = build(path, **run)
+    assert path.read_text(encoding="utf-8") == page
+    for anchor in SECTIONS:
+        assert f'<section id="{anchor}">' in page
+    assert page.count("How to read this:") == len(SECTIONS)
+    assert "Not in this run" not in page
+    sources = _images(page)
+    # leakage chart, verification curves, trade-off, TPR by group, the figure given
+    assert len(sources) == 5
+    for source in sources:
+        assert source.startswith("data:image/png;base64,")
+        image = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))
+        image.verify()
+        assert image.size[0] > 200 and image.size[1] > 100
+    # self-contained: nothing to fetch, nothing to run
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert re.findall(r'(?:src|href)="(?!data:|#)', page) == []
+    # the numbers are the inputs', formatted alike
+    raw_lr = run["leakage"].query("representation == 'raw'").iloc[0]
+    assert f"{raw_lr.balanced_accuracy:.3f} [{raw_lr.balanced_accuracy_ci_low:.3f}," in page
+    assert "held-out attacker" in page and "leaks" in page
+    assert "false_match_rate [CI]" in page and "true_positive_rate [CI]" in page
+    assert "equality of opportunity" in page
+    assert "n_iterations=3" in page
+    assert "LEACEEraser" in page and "settings.nested.a" not in page and "nested.a" in page
+
+
+def test_a_section_without_its_inputs_says_so():
+    page = build()
+    for anchor in SECTIONS:
+        assert f'<section id="{anchor}">' in page
+    assert page.count("Not in this run") == len(SECTIONS)
+
+
+def test_each_protocol_gets_its_own_tables_and_chart(run):
+    both = pd.concat([run["leakage"], run["leakage"].assign(protocol="in-sample")])
+    page = build(leakage=both)
+    assert "Protocol: held-out attacker" in page and "it cannot show blindness" in page
+    assert len(_images(page)) == 2
+
+
+@pytest.mark.filterwarnings("ignore:audit_report without groups")
+def test_a_leakage_table_without_groups_has_no_within_identity_column(small):
+    leakage, _ = audit_report(
+        small.X,
+        small.sensitive,
+        probes={"LR": LogisticRegression(max_iter=1000)},
+        adaptive=False,
+        n_splits=3,
+        n_permutations=10,
+        progress=False,
+    )
+    assert leakage.within_auc.isna().all()
+    for table in (leakage, leakage.drop(columns=[c for c in leakage if "within" in c])):
+        page = build(leakage=table)
+        assert "within-identity AUC [CI]" in page and len(_images(page)) == 1
+
+
+def test_a_bad_figure_leaves_no_file(tmp_path):
+    path = tmp_path / "report.html"
+    with pytest.raises(TypeError, match="a figure must be a matplotlib Figure, PNG bytes"):
+        build(path, figures={"wrong": 3})
+    with pytest.raises(ValueError, match="not a PNG image"):
+        build(path, figures={"wrong": b"GIF89a"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def _chromium():
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("SKBLIND_REQUIRE_BROWSER"):
+            pytest.fail("SKBLIND_REQUIRE_BROWSER is set but no chromium is on PATH")
+        pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
+    return found
+
+
+def test_the_report_renders_in_headless_chromium(run, tmp_path):
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "report.html"
+    build(path, **run)
+    problems, requests = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})  # a laptop
+            page.on(
+                "console",
+                lambda m: problems.append(m.text) if m.type in ("error", "warning") else None,
+            )
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(path.as_uri(), wait_until="load")
+            loaded = page.evaluate(
+                "[...document.images].map(i => i.complete && i.naturalWidth > 0)"
+            )
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            shot = page.screenshot(path=tmp_path / "report.png", full_page=True)
+        finally:
+            browser.close()
+    assert problems == []
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+    assert len(loaded) == 5 and all(loaded)
+    assert overflow <= 0  # no sideways scrolling on a laptop screen
+    image = Image.open(io.BytesIO(shot)).convert("L")
+    assert image.size[1] > 2000  # the whole page, not the first screen
+    pixels = np.asarray(image, dtype=float)
+    assert pixels.std() > 20 and (pixels < 128).mean() > 0.01  # not blank
