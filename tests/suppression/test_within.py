@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from skblind.suppression import WithinIdentityEraser
 from skblind.suppression._within import within_label_directions
@@ -52,3 +53,50 @@ def test_eraser_removes_the_found_span_around_the_training_mean():
     nothing = WithinIdentityEraser(n_components=0).fit(X, y, sensitive_features=s)
     assert len(nothing.directions_) == 0
     np.testing.assert_allclose(nothing.transform(X), X)
+
+
+def _directions_by_full_svd(phi, y, s, n_components, n_null=19, random_state=0):
+    """The reference: every shuffled draw deflated explicitly, its norm by a full SVD."""
+    from sklearn.utils import check_random_state
+
+    from skblind.suppression import _within
+
+    groups = _within._label_groups(y, s)
+    contrasts = _within._contrasts(phi, s, groups)
+    _, singular, vt = np.linalg.svd(contrasts, full_matrices=False)
+    rng = check_random_state(random_state)
+    null = [
+        _within._contrasts(phi, _within._permuted_within_labels(s, groups, rng), groups)
+        for _ in range(n_null)
+    ]
+    k = 0
+    while k < min(n_components, len(singular)):
+        if singular[k] <= max(np.linalg.norm(draw, 2) for draw in null):
+            break
+        null = [draw - np.outer(draw @ vt[k], vt[k]) for draw in null]
+        k += 1
+    return vt[:k]
+
+
+@pytest.mark.parametrize(
+    ("n_subjects", "n_features", "strength"),
+    [(200, 64, 1.0), (40, 512, 2.0)],  # more contrasts than features, and fewer (both Gram sides)
+    ids=["features-side", "rows-side"],
+)
+def test_null_spectra_in_closed_form_equal_the_full_svd_reference(n_subjects, n_features, strength):
+    from skblind.datasets import make_blinding_problem
+
+    data = make_blinding_problem(
+        n_subjects=n_subjects,
+        n_features=n_features,
+        sensitive_strength=strength,
+        nonlinearity=0.5,
+        random_state=1,
+    )
+    y = np.unique(data.subject, return_inverse=True)[1]
+    s = np.unique(data.sensitive, return_inverse=True)[1]
+    phi = data.X - data.X.mean(axis=0)
+    expected = _directions_by_full_svd(phi, y, s, 32)
+    found = within_label_directions(phi, y, s, 32, random_state=0)
+    assert found.shape == expected.shape and len(found) >= 1
+    np.testing.assert_allclose(found, expected, atol=1e-6)
