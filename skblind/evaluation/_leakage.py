@@ -9,6 +9,7 @@ the paper's: attackers trained on the representation of the model's own training
 which a step fitted on those rows can make look blind.
 """
 
+import os
 import warnings
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
-from sklearn.utils.validation import check_array, check_consistent_length
+from sklearn.utils.validation import check_array, check_consistent_length, check_memory
 from tqdm.auto import tqdm
 
 from ._attackers import adaptive_probe, attack_scores, default_probes
@@ -91,6 +92,7 @@ def audit_report(
     reference="raw",
     min_gap=0.05,
     n_jobs=None,
+    memory=None,
     random_state=0,
     progress=True,
 ):
@@ -175,6 +177,11 @@ def audit_report(
     n_jobs : int, default=None
         Splits and representations run in parallel with joblib (a Dask cluster through
         ``joblib.parallel_config(backend="dask")``).
+    memory : path-like, joblib.Memory or None, default=None
+        Cache of the representations fitted per split, as in scikit-learn's
+        ``Pipeline``: a second audit of the same splits (another protocol, other
+        attackers) reuses the fits instead of repeating them. Only for transformers
+        whose fit is deterministic (a fixed ``random_state``).
     random_state : int, default=0
         Seeds the outer splits, the permutations and the bootstrap.
     progress : bool, default=True
@@ -214,6 +221,9 @@ def audit_report(
         X=X,
         y=y,
         remove=remove,
+        fit=check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory).cache(
+            _fitted_blocks
+        ),
         codes=codes,
         persons=persons,
         battery=battery,
@@ -333,10 +343,10 @@ def _check_folds(splits, attributes, n_splits):
 
 
 def _attack_split(
-    rep_name, rep, train, test, seed, *, X, y, remove, codes, persons, battery, **how
+    rep_name, rep, train, test, seed, *, X, y, remove, fit, codes, persons, battery, **how
 ):
     """Fit one representation on one split and attack it; predictions of the held-out rows."""
-    Z_train, Z_test = _represent(rep_name, rep, X, y, remove, train, test)
+    Z_train, Z_test = _represent(rep_name, rep, X, y, remove, train, test, fit)
     rng = np.random.default_rng(seed)
     attacks = {
         name: _attack(Z_train, Z_test, true, train, test, persons, battery, rng, **how)
@@ -637,8 +647,17 @@ def _verification_folds(subjects, most=10):
     return max(2, min(most, n_genuine))
 
 
-def _represent(rep_name, rep, X, y, remove, train, test):
-    """Training and test blocks of one representation for one split."""
+def _fitted_blocks(rep, X, y, remove, train, test):
+    """A clone of ``rep`` fitted on the ``train`` rows: its training and test blocks."""
+    model = clone(rep).fit(X[train], np.asarray(y)[train], sensitive_features=remove[train])
+    return model.transform(X[train]), model.transform(X[test])
+
+
+def _represent(rep_name, rep, X, y, remove, train, test, fit):
+    """Training and test blocks of one representation for one split.
+
+    ``fit`` is :func:`_fitted_blocks`, possibly cached.
+    """
     if rep is None:
         return X[train], X[test]
     if not hasattr(rep, "fit"):
@@ -653,5 +672,4 @@ def _represent(rep_name, rep, X, y, remove, train, test):
         return Z[train], Z[test]
     if y is None:
         raise ValueError("audit_report needs y to fit the transformers it is given")
-    model = clone(rep).fit(X[train], np.asarray(y)[train], sensitive_features=remove[train])
-    return model.transform(X[train]), model.transform(X[test])
+    return fit(rep, X, y, remove, train, test)

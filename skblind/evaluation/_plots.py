@@ -8,6 +8,7 @@ figure, and return the figure.
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import check_random_state
@@ -99,31 +100,49 @@ def plot_tsne(points, labels, *, label_names=None, axes=None):
     return fig
 
 
-def _fold_representations(representations, X, y, sensitive, splits):
+def _fit_fold(rep, X, y, sensitive, train, test):
+    """A clone of ``rep`` fitted on one fold's training rows; its (train, test) outputs."""
+    fitted = clone(rep).fit(
+        X[train], None if y is None else y[train], sensitive_features=sensitive[train]
+    )
+    return fitted.transform(X[train]), fitted.transform(X[test])
+
+
+def _fold_representations(representations, X, y, sensitive, splits, n_jobs):
     """Per representation, per fold: (train rows, test rows) of the representation.
 
     Arrays are cut into the folds; estimators are cloned and fitted on each fold's
-    training rows (``fit(X, y, sensitive_features=...)``), never on its test rows.
+    training rows (``fit(X, y, sensitive_features=...)``), never on its test rows, the
+    fits being joblib tasks.
     """
+    estimators = [name for name, rep in representations.items() if hasattr(rep, "fit")]
+    if estimators and X is None:
+        raise ValueError(f"representation {estimators[0]!r} is an estimator: pass X (and y)")
+    X = None if X is None else np.asarray(X)
+    y = None if y is None else np.asarray(y)
+    fitted = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_fold)(representations[name], X, y, sensitive, train, test)
+        for name in estimators
+        for train, test in splits
+    )
     folded = {}
     for name, rep in representations.items():
-        if hasattr(rep, "fit"):
-            if X is None:
-                raise ValueError(f"representation {name!r} is an estimator: pass X (and y)")
-            X = np.asarray(X)
-            parts = []
-            for train, test in splits:
-                fitted = clone(rep).fit(
-                    X[train],
-                    None if y is None else np.asarray(y)[train],
-                    sensitive_features=sensitive[train],
-                )
-                parts.append((fitted.transform(X[train]), fitted.transform(X[test])))
+        if name in estimators:
+            folded[name] = fitted[: len(splits)]
+            fitted = fitted[len(splits) :]
         else:
             Z = np.asarray(rep)
-            parts = [(Z[train], Z[test]) for train, test in splits]
-        folded[name] = parts
+            folded[name] = [(Z[train], Z[test]) for train, test in splits]
     return folded
+
+
+def _removal_score(probe, parts, splits, sensitive, kept):
+    """Balanced accuracy of the probe cross-validated on the kept features."""
+    predicted = np.empty_like(sensitive)
+    for (train, test), (Z_train, Z_test) in zip(splits, parts, strict=True):
+        model = clone(probe).fit(Z_train[:, kept], sensitive[train])
+        predicted[test] = model.predict(Z_test[:, kept])
+    return balanced_accuracy_score(sensitive, predicted)
 
 
 def feature_removal_curve(
@@ -137,6 +156,7 @@ def feature_removal_curve(
     fractions=None,
     n_repeats=3,
     random_state=0,
+    n_jobs=None,
     progress=False,
 ):
     """Probe balanced accuracy as a growing share of features is removed at random (Fig. 4).
@@ -169,8 +189,11 @@ def feature_removal_curve(
         Random draws of the removed features per share (one at share 0).
     random_state : int, default=0
         Seed of the draws and of the folds.
+    n_jobs : int, default=None
+        The estimators' fold fits and the probes' draws run as joblib tasks, ``n_jobs``
+        at a time; the result does not depend on it.
     progress : bool, default=False
-        Show a progress bar over the representations and shares.
+        Show a progress bar over the draws of removed features.
 
     Returns
     -------
@@ -188,30 +211,36 @@ def feature_removal_curve(
     folds = probe_folds(5, grouped=groups is not None, random_state=random_state)
     splits = list(folds.split(sensitive, sensitive, groups))
     probe_name = type(probe[-1] if hasattr(probe, "steps") else probe).__name__
-    folded = _fold_representations(representations, X, y, sensitive, splits)
-    rows = []
-    steps = [(name, fraction) for name in folded for fraction in fractions]
-    for name, fraction in tqdm(steps, desc="feature removal", disable=not progress):
+    folded = _fold_representations(representations, X, y, sensitive, splits, n_jobs)
+    draws = []  # (name, fraction, kept features), drawn in order: the same for any n_jobs
+    for name in folded:
         n_features = folded[name][0][0].shape[1]
-        n_keep = max(1, int(round(n_features * (1 - fraction))))
-        scores = []
-        for _ in range(n_repeats if fraction > 0 else 1):
-            kept = rng.choice(n_features, size=n_keep, replace=False)
-            predicted = np.empty_like(sensitive)
-            for (train, test), (Z_train, Z_test) in zip(splits, folded[name], strict=True):
-                model = clone(probe).fit(Z_train[:, kept], sensitive[train])
-                predicted[test] = model.predict(Z_test[:, kept])
-            scores.append(balanced_accuracy_score(sensitive, predicted))
-        rows.append(
-            {
-                "representation": name,
-                "removed": float(fraction),
-                "balanced_accuracy": float(np.mean(scores)),
-                "balanced_accuracy_std": float(np.std(scores)),
-                "chance": 1.0 / len(np.unique(sensitive)),
-                "probe": probe_name,
-            }
-        )
+        for fraction in fractions:
+            n_keep = max(1, int(round(n_features * (1 - fraction))))
+            for _ in range(n_repeats if fraction > 0 else 1):
+                draws.append((name, fraction, rng.choice(n_features, size=n_keep, replace=False)))
+    scores = Parallel(n_jobs=n_jobs)(
+        delayed(_removal_score)(probe, folded[name], splits, sensitive, kept)
+        for name, fraction, kept in tqdm(draws, desc="feature removal", disable=not progress)
+    )
+    rows = []
+    for name in folded:
+        for fraction in fractions:
+            these = [
+                score
+                for (n, f, _), score in zip(draws, scores, strict=True)
+                if n == name and f == fraction
+            ]
+            rows.append(
+                {
+                    "representation": name,
+                    "removed": float(fraction),
+                    "balanced_accuracy": float(np.mean(these)),
+                    "balanced_accuracy_std": float(np.std(these)),
+                    "chance": 1.0 / len(np.unique(sensitive)),
+                    "probe": probe_name,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -1,13 +1,16 @@
 """The ``skblind demo`` job: ORL faces, SFace features, smiling blinded, audited."""
 
+import tempfile
 import time
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import cross_val_predict
 
+from .._threads import one_thread
 from ..datasets import load_orl_faces
 from ..embedding import FaceEmbedder
 from ..evaluation import (
@@ -52,51 +55,65 @@ _SWEEPS = (
 )
 
 
-def _strength_sweep(X, smiling, subjects, split, max_epochs, log):
+def _make(method, value, max_epochs):
+    """The swept method at one strength."""
+    if method == "INLP":
+        return INLPEraser(n_iterations=value)
+    given = {} if max_epochs is None else {"max_epochs": max_epochs}
+    return SensitiveNetsSuppressor(lam=value, progress=False, random_state=0, **given)
+
+
+def _sweep_point(model, X, smiling, subjects, split):
+    """One setting: fit on the split's fit subjects, attack the held-out subjects' phi."""
+    train, test = split
+    persons = np.unique(subjects[test], return_inverse=True)[1]
+    folds = probe_folds(min(4, persons.max() + 1), grouped=True)
+    model.fit(X[train], subjects[train], sensitive_features=smiling[train])
+    Z = model.transform(X[test])
+    scores = cross_val_predict(
+        default_probes()["SVM"],
+        Z,
+        smiling[test],
+        groups=persons,
+        cv=folds,
+        method="decision_function",
+    )
+    within, per_person = within_identity_auc(smiling[test], scores, persons)
+    per_person = per_person[np.isfinite(per_person)]
+    return {
+        "leakage": abs(within - 0.5),
+        "leakage_se": per_person.std(ddof=1) / np.sqrt(len(per_person)),
+        "svm_within_auc": within,
+        "svm_balanced_accuracy": balanced_accuracy_score(smiling[test], scores > 0),
+        "utility": verification_report(Z, subjects[test])["roc_auc"],
+    }
+
+
+def _strength_sweep(X, smiling, subjects, split, max_epochs, n_jobs):
     """The paper's SensitiveNets over lambda and INLP over its iterations, held-out attacker.
 
     Each setting is fitted on the split's fit subjects; an SVM attacker is trained and
     tested only on blinded templates of the held-out subjects (subject-disjoint folds
     among them), as :func:`~skblind.evaluation.audit_report`'s default protocol does.
+    The settings are joblib tasks, ``n_jobs`` at a time.
     """
-    train, test = split
-    persons = np.unique(subjects[test], return_inverse=True)[1]
-    folds = probe_folds(min(4, persons.max() + 1), grouped=True)
-    given = {} if max_epochs is None else {"max_epochs": max_epochs}
-    makers = {
-        "SensitiveNets (paper)": lambda lam: SensitiveNetsSuppressor(
-            lam=lam, progress=False, random_state=0, **given
-        ),
-        "INLP": lambda n: INLPEraser(n_iterations=n),
-    }
-    rows = []
-    for method, parameter, values in _SWEEPS:
-        for value in values:
-            model = makers[method](value).fit(
-                X[train], subjects[train], sensitive_features=smiling[train]
-            )
-            Z = model.transform(X[test])
-            attacker = default_probes()["SVM"]
-            scores = cross_val_predict(
-                attacker, Z, smiling[test], groups=persons, cv=folds, method="decision_function"
-            )
-            within, per_person = within_identity_auc(smiling[test], scores, persons)
-            per_person = per_person[np.isfinite(per_person)]
-            log(f"  {method}, {parameter}={value:g} done")
-            rows.append(
-                {
-                    "method": method,
-                    "parameter": parameter,
-                    "value": value,
-                    "setting": f"{parameter}={value:g}",
-                    "leakage": abs(within - 0.5),
-                    "leakage_se": per_person.std(ddof=1) / np.sqrt(len(per_person)),
-                    "svm_within_auc": within,
-                    "svm_balanced_accuracy": balanced_accuracy_score(smiling[test], scores > 0),
-                    "utility": verification_report(Z, subjects[test])["roc_auc"],
-                }
-            )
-    return pd.DataFrame(rows)
+    settings = [(m, p, v) for m, p, values in _SWEEPS for v in values]
+    points = Parallel(n_jobs=n_jobs)(
+        delayed(_sweep_point)(_make(m, v, max_epochs), X, smiling, subjects, split)
+        for m, _, v in settings
+    )
+    return pd.DataFrame(
+        [
+            {"method": m, "parameter": p, "value": v, "setting": f"{p}={v:g}", **point}
+            for (m, p, v), point in zip(settings, points, strict=True)
+        ]
+    )
+
+
+def _fit_transform(model, X, subjects, smiling, train):
+    """A clone of ``model`` fitted on the ``train`` rows, applied to every row."""
+    fitted = clone(model).fit(X[train], subjects[train], sensitive_features=smiling[train])
+    return fitted.transform(X)
 
 
 def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs=None, quiet=False):
@@ -118,7 +135,10 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     max_epochs : int or None, default=None
         Training epochs of the learned methods; None keeps each one's default.
     n_jobs : int, default=None
-        Parallel jobs of the audit (joblib).
+        Parallel jobs (joblib processes) of the audits, Table II, the figures' fits,
+        the feature removal and the sweep. This process and each job run one BLAS and
+        one torch thread: parallelism comes from processes, which share cores with
+        other programs without spinning threads.
     quiet : bool, default=False
         No progress output.
 
@@ -127,6 +147,11 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     dict
         The tables, by name.
     """
+    with one_thread(), tempfile.TemporaryDirectory(prefix="skblind-demo-") as cache:
+        return _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache)
+
+
+def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache):
     start = time.perf_counter()
 
     def log(message):
@@ -159,6 +184,7 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         representations={"raw": None, **suppressors},
         n_splits=folds,
         n_jobs=n_jobs,
+        memory=cache,  # the in-sample audit below reuses these fits
         progress=not quiet,
     )
     log("Table I, the paper's in-sample protocol for comparison (smiling, the paper's probes)")
@@ -174,11 +200,12 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         protocol="in-sample",
         n_splits=folds,
         n_jobs=n_jobs,
+        memory=cache,
         progress=not quiet,
     )
     log("Table II: glasses classifier on smiling-biased and unbiased splits")
     per_seed, fairness, fairness_frames = table_2(
-        X, faces_kept["smiling"], faces_kept["glasses"], subjects, suppressors, seeds, log
+        X, faces_kept["smiling"], faces_kept["glasses"], subjects, suppressors, seeds, log, n_jobs
     )
     split = _held_out_split(subjects)
     train, test = split
@@ -186,12 +213,16 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         f"Figures: every method fitted on {np.unique(subjects[train]).size} subjects; t-SNE "
         f"of all images, verification on the {np.unique(subjects[test]).size} others"
     )
-    blinded = {
-        name: clone(model)
-        .fit(X[train], subjects[train], sensitive_features=faces_kept["smiling"][train])
-        .transform(X)
-        for name, model in suppressors.items()
-    }
+    blinded = dict(
+        zip(
+            suppressors,
+            Parallel(n_jobs=n_jobs)(
+                delayed(_fit_transform)(model, X, subjects, faces_kept["smiling"], train)
+                for model in suppressors.values()
+            ),
+            strict=True,
+        )
+    )
     fig = plot_tsne(
         tsne_points({"raw SFace pooled": X, **{f"{k} phi": v for k, v in blinded.items()}}),
         faces_kept["smiling"],
@@ -211,6 +242,7 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         X=X,
         y=subjects,
         groups=subjects,
+        n_jobs=n_jobs,
         progress=not quiet,
     )
     fig = plot_feature_removal(removal, attribute="smiling")
@@ -222,7 +254,7 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     fig.tight_layout()
     removal_png = save_figure(fig, output / "feature_removal_smiling.png")
     log("Trade-off: SensitiveNets (paper) over lambda, INLP over its iterations (held-out SVM)")
-    sweep = _strength_sweep(X, faces_kept["smiling"], subjects, split, max_epochs, log)
+    sweep = _strength_sweep(X, faces_kept["smiling"], subjects, split, max_epochs, n_jobs)
     fig = plot_tradeoff(sweep, hue="method", label="setting", leakage_err="leakage_se")
     fig.axes[0].set_xlabel("|SVM within-identity AUC on smiling - 0.5| (held-out attacker)")
     fig.axes[0].set_ylabel("verification ROC AUC (held-out subjects)")

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -61,8 +62,57 @@ def methods(max_epochs, random_state):
     }
 
 
-def table_2(X, smiling, glasses, subjects, suppressors, seeds, log):
+def _table_2_cell(seed, rep_name, suppressor, X, smiling, glasses, subjects):
+    """One seed and representation of Table II: fit on half the subjects, both splits."""
+    unique = np.unique(subjects)
+    rng = np.random.default_rng(seed)
+    train = np.isin(subjects, rng.choice(unique, size=len(unique) // 2, replace=False))
+    test = ~train
+    if suppressor is None:
+        Z_train, Z_test = X[train], X[test]
+    else:
+        fitted = clone(suppressor).fit(X[train], subjects[train], sensitive_features=smiling[train])
+        Z_train, Z_test = fitted.transform(X[train]), fitted.transform(X[test])
+    rows, frames = [], {}
+    for split_name, bias in (("biased", 0.7), ("unbiased", 0.5)):
+        chosen = make_biased_split(
+            glasses[train], smiling[train], bias=bias, privileged=1, random_state=seed
+        )
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+        model.fit(Z_train[chosen], glasses[train][chosen])
+        predicted = model.predict(Z_test)
+        frame = group_metric_frame(
+            glasses[test],
+            predicted,
+            smiling[test],
+            **({"n_boot": N_BOOT, "random_state": 0} if seed == 0 else {}),
+        )
+        if seed == 0:
+            frames[f"{rep_name} ({split_name})"] = frame
+        tpr = frame.by_group["true_positive_rate"]
+        rows.append(
+            {
+                "seed": seed,
+                "split": split_name,
+                "representation": rep_name,
+                "n_train": len(chosen),
+                "accuracy": frame.overall["accuracy"],
+                "tpr_not_smiling": tpr.get(0, np.nan),
+                "tpr_smiling": tpr.get(1, np.nan),
+                "tpr_gap": abs(tpr.get(1, np.nan) - tpr.get(0, np.nan)),
+                "equality_of_opportunity": equality_of_opportunity(
+                    glasses[test], predicted, smiling[test]
+                ),
+            }
+        )
+    return rows, frames
+
+
+def table_2(X, smiling, glasses, subjects, suppressors, seeds, log, n_jobs=None):
     """Glasses classifiers trained on smiling-biased and unbiased splits; TPR by smiling.
+
+    Each seed draws half of the subjects to train on; every representation (raw, then
+    each method fitted on those subjects) is a joblib task, ``n_jobs`` at a time.
 
     Returns
     -------
@@ -72,52 +122,24 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log):
         ``"<representation> (<split>)"`` -> the first seed's fairlearn ``MetricFrame`` on
         its test subjects, with bootstrap intervals.
     """
-    rows, frames = [], {}
-    unique = np.unique(subjects)
-    for seed in range(seeds):
-        rng = np.random.default_rng(seed)
-        train_subjects = rng.choice(unique, size=len(unique) // 2, replace=False)
-        train = np.isin(subjects, train_subjects)
-        test = ~train
-        representations = {"raw": (X[train], X[test])}
-        for name, suppressor in suppressors.items():
-            fitted = clone(suppressor).fit(
-                X[train], subjects[train], sensitive_features=smiling[train]
-            )
-            representations[name] = (fitted.transform(X[train]), fitted.transform(X[test]))
-        for split_name, bias in (("biased", 0.7), ("unbiased", 0.5)):
-            chosen = make_biased_split(
-                glasses[train], smiling[train], bias=bias, privileged=1, random_state=seed
-            )
-            for rep_name, (Z_train, Z_test) in representations.items():
-                model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
-                model.fit(Z_train[chosen], glasses[train][chosen])
-                predicted = model.predict(Z_test)
-                frame = group_metric_frame(
-                    glasses[test],
-                    predicted,
-                    smiling[test],
-                    **({"n_boot": N_BOOT, "random_state": 0} if seed == 0 else {}),
-                )
-                if seed == 0:
-                    frames[f"{rep_name} ({split_name})"] = frame
-                tpr = frame.by_group["true_positive_rate"]
-                rows.append(
-                    {
-                        "seed": seed,
-                        "split": split_name,
-                        "representation": rep_name,
-                        "n_train": len(chosen),
-                        "accuracy": frame.overall["accuracy"],
-                        "tpr_not_smiling": tpr.get(0, np.nan),
-                        "tpr_smiling": tpr.get(1, np.nan),
-                        "tpr_gap": abs(tpr.get(1, np.nan) - tpr.get(0, np.nan)),
-                        "equality_of_opportunity": equality_of_opportunity(
-                            glasses[test], predicted, smiling[test]
-                        ),
-                    }
-                )
-        log(f"  Table II: seed {seed + 1}/{seeds} done")
+    order = {"raw": None, **suppressors}
+    cells = Parallel(n_jobs=n_jobs)(
+        delayed(_table_2_cell)(seed, name, model, X, smiling, glasses, subjects)
+        for seed in range(seeds)
+        for name, model in order.items()
+    )
+    rows = [row for cell_rows, _ in cells for row in cell_rows]
+    rank = {name: k for k, name in enumerate(order)}
+    rows.sort(key=lambda row: (row["seed"], row["split"], rank[row["representation"]]))
+    frames = {}
+    for _, cell_frames in cells:
+        frames.update(cell_frames)
+    frames = {
+        f"{name} ({split})": frames[f"{name} ({split})"]
+        for split in ("biased", "unbiased")
+        for name in order
+    }
+    log(f"  Table II: {seeds} seed(s) x {len(order)} representations done")
     per_seed = pd.DataFrame(rows)
     summary = (
         per_seed.groupby(["split", "representation"], sort=False)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 
 from skblind.datasets import make_blinding_problem
@@ -155,3 +156,46 @@ def test_a_probe_that_learns_nothing_scores_chance_not_below():
         assert row.verdict == "no leakage detected"
         assert row.balanced_accuracy == pytest.approx(row.chance)
         assert row.balanced_accuracy_pooled == pytest.approx(0.5)
+
+
+FITS = []
+
+
+class _CountedLEACE(TransformerMixin, BaseEstimator):
+    """LEACE that records each fit (module level: joblib.Memory hashes it by pickling)."""
+
+    def fit(self, X, y=None, *, sensitive_features=None):
+        from skblind.suppression import LEACEEraser
+
+        FITS.append(len(X))
+        self.eraser_ = LEACEEraser().fit(X, y, sensitive_features=sensitive_features)
+        return self
+
+    def transform(self, X):
+        return self.eraser_.transform(X)
+
+
+def test_memory_reuses_the_fits_of_a_second_audit_of_the_same_splits(problem, tmp_path):
+    from skblind.evaluation import audit_report
+
+    args = dict(
+        groups=problem.subject,
+        y=problem.subject,
+        representations={"LEACE": _CountedLEACE()},
+        probes={"LR": LogisticRegression(max_iter=1000)},
+        adaptive=False,
+        n_splits=3,
+        n_permutations=10,
+        progress=False,
+    )
+    FITS.clear()
+    plain, _ = audit_report(problem.X, problem.sensitive, **args)
+    assert len(FITS) == 3
+    FITS.clear()
+    first, _ = audit_report(problem.X, problem.sensitive, memory=tmp_path, **args)
+    in_sample, _ = audit_report(
+        problem.X, problem.sensitive, memory=tmp_path, protocol="in-sample", **args
+    )
+    assert len(FITS) == 3  # the second audit fitted nothing
+    assert first.balanced_accuracy.tolist() == plain.balanced_accuracy.tolist()
+    assert set(in_sample.protocol) == {"in-sample"}

@@ -187,3 +187,20 @@ def test_verification_curves_one_line_per_representation_on_both_panels():
     roc, det = fig.axes
     assert len(roc.get_lines()) == 2 and len(det.get_lines()) == 2
     assert roc.get_xscale() == "log" and "DET" in det.get_title()
+
+
+def test_feature_removal_is_the_same_in_parallel(problem):
+    from skblind.suppression import LEACEEraser
+
+    args = dict(
+        X=problem.X,
+        y=problem.subject,
+        groups=problem.subject,
+        fractions=[0.0, 0.5],
+        n_repeats=2,
+    )
+    representations = {"raw": problem.X, "LEACE": LEACEEraser()}
+    one = feature_removal_curve(representations, problem.sensitive, **args)
+    two = feature_removal_curve(representations, problem.sensitive, n_jobs=2, **args)
+    pd.testing.assert_frame_equal(one, two)
+    assert one.representation.tolist() == ["raw", "raw", "LEACE", "LEACE"]
