@@ -9,7 +9,7 @@ from ._fairness import (
     verification_metric_frame,
 )
 from ._folds import probe_folds
-from ._leakage import PROTOCOLS, audit_report, diff_score, leakage_report
+from ._leakage import PROTOCOLS, audit_report, audit_splits, diff_score, leakage_report
 from ._leakage_stats import within_identity_auc
 from ._plots import (
     feature_removal_curve,
@@ -46,6 +46,7 @@ __all__ = [
     "adaptive_probe",
     "attack_scores",
     "audit_report",
+    "audit_splits",
     "default_probes",
     "diff_score",
     "equality_of_opportunity",

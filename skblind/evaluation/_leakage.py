@@ -30,7 +30,7 @@ from ._leakage_stats import (
 )
 from ._verification import verification_report
 
-__all__ = ["PROTOCOLS", "audit_report", "diff_score", "leakage_report"]
+__all__ = ["PROTOCOLS", "audit_report", "audit_splits", "diff_score", "leakage_report"]
 
 #: The audit protocols: who trains the attackers on what.
 PROTOCOLS = ("held-out", "in-sample")
@@ -248,6 +248,36 @@ def audit_report(
     _add_comparisons(leakage, reference, min_gap, alpha, rng)
     verification = _verification_table(tasks, gathered)
     return leakage.drop(columns=["_folds", "_persons"]), verification
+
+
+def audit_splits(sensitive, groups=None, *, n_splits=5, n_repeats=1, random_state=0):
+    """The outer splits :func:`audit_report` uses for these arguments.
+
+    To fit or measure other things on exactly the audit's splits (the demo's feature
+    removal reuses the audit's fitted representations through ``memory=`` this way).
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or dict
+        As given to :func:`audit_report` (its first attribute stratifies the folds).
+    groups : array-like of shape (n_samples,), default=None
+        Subject ids, as given to :func:`audit_report`.
+    n_splits, n_repeats, random_state : int
+        As given to :func:`audit_report`.
+
+    Returns
+    -------
+    list of (train, test)
+        Index arrays of every outer split, repeats one after the other.
+    """
+    attributes = dict(sensitive) if isinstance(sensitive, dict) else {"sensitive": sensitive}
+    name, values = next(iter(attributes.items()))
+    persons = None if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
+    streams = np.random.SeedSequence(random_state).spawn(3)
+    splits = _outer_splits(
+        _encode(name, np.asarray(values))[0], persons, n_splits, n_repeats, streams[0]
+    )
+    return [(train, test) for _, _, train, test in splits]
 
 
 def _checked_inputs(X, sensitive, remove, groups, y):

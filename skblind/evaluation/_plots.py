@@ -6,15 +6,19 @@ As scikit-learn's Display objects do, the computation (:func:`tsne_points`,
 figure, and return the figure.
 """
 
+import os
+
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_memory
 
 from ._attackers import default_probes
 from ._folds import probe_folds
+from ._leakage import _fitted_blocks
 
 __all__ = [
     "feature_removal_curve",
@@ -41,7 +45,15 @@ def _axes(n_panels, axes, width=4.5, height=4.0):
     return fig, new[0]
 
 
-def tsne_points(representations, *, random_state=0):
+def _tsne(Z, random_state):
+    from sklearn.manifold import TSNE
+
+    Z = np.asarray(Z)
+    perplexity = min(30.0, (len(Z) - 1) / 3)
+    return TSNE(init="pca", perplexity=perplexity, random_state=random_state).fit_transform(Z)
+
+
+def tsne_points(representations, *, random_state=0, n_jobs=None):
     """Two-dimensional t-SNE coordinates of each representation.
 
     Parameters
@@ -50,21 +62,18 @@ def tsne_points(representations, *, random_state=0):
         Title -> array of shape (n_samples, n_features).
     random_state : int, default=0
         Seed of t-SNE.
+    n_jobs : int, default=None
+        Representations embedded at a time (joblib processes).
 
     Returns
     -------
     dict
         Title -> ndarray of shape (n_samples, 2).
     """
-    from sklearn.manifold import TSNE
-
-    points = {}
-    for title, Z in representations.items():
-        Z = np.asarray(Z)
-        perplexity = min(30.0, (len(Z) - 1) / 3)
-        tsne = TSNE(init="pca", perplexity=perplexity, random_state=random_state)
-        points[title] = tsne.fit_transform(Z)
-    return points
+    points = Parallel(n_jobs=n_jobs)(
+        delayed(_tsne)(Z, random_state) for Z in representations.values()
+    )
+    return dict(zip(representations, points, strict=True))
 
 
 def plot_tsne(points, labels, *, label_names=None, axes=None):
@@ -100,28 +109,22 @@ def plot_tsne(points, labels, *, label_names=None, axes=None):
     return fig
 
 
-def _fit_fold(rep, X, y, sensitive, train, test):
-    """A clone of ``rep`` fitted on one fold's training rows; its (train, test) outputs."""
-    fitted = clone(rep).fit(
-        X[train], None if y is None else y[train], sensitive_features=sensitive[train]
-    )
-    return fitted.transform(X[train]), fitted.transform(X[test])
-
-
-def _fold_representations(representations, X, y, sensitive, splits, n_jobs):
+def _fold_representations(representations, X, y, sensitive, splits, n_jobs, memory):
     """Per representation, per fold: (train rows, test rows) of the representation.
 
     Arrays are cut into the folds; estimators are cloned and fitted on each fold's
     training rows (``fit(X, y, sensitive_features=...)``), never on its test rows, the
-    fits being joblib tasks.
+    fits being joblib tasks, cached in ``memory`` as :func:`audit_report` caches its own.
     """
     estimators = [name for name, rep in representations.items() if hasattr(rep, "fit")]
     if estimators and X is None:
         raise ValueError(f"representation {estimators[0]!r} is an estimator: pass X (and y)")
-    X = None if X is None else np.asarray(X)
+    X = None if X is None else check_array(X, dtype=np.float64)  # as audit_report takes it
     y = None if y is None else np.asarray(y)
+    memory = os.fspath(memory) if isinstance(memory, os.PathLike) else memory
+    fit = check_memory(memory).cache(_fitted_blocks)
     fitted = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_fold)(representations[name], X, y, sensitive, train, test)
+        delayed(fit)(representations[name], X, y, sensitive, train, test)
         for name in estimators
         for train, test in splits
     )
@@ -156,6 +159,8 @@ def feature_removal_curve(
     fractions=None,
     n_repeats=3,
     random_state=0,
+    cv=None,
+    memory=None,
     n_jobs=None,
     progress=False,
 ):
@@ -189,6 +194,14 @@ def feature_removal_curve(
         Random draws of the removed features per share (one at share 0).
     random_state : int, default=0
         Seed of the draws and of the folds.
+    cv : iterable of (train, test), default=None
+        The folds; None takes 5 (subject-disjoint with ``groups``) from
+        :func:`probe_folds` seeded by ``random_state``. Pass :func:`audit_splits` to
+        use an audit's outer splits.
+    memory : path-like, joblib.Memory or None, default=None
+        Cache of the estimators' fold fits, shared with :func:`audit_report`'s
+        ``memory``: on the audit's splits, with the same X, y and attribute, the fits
+        are taken from its cache.
     n_jobs : int, default=None
         The estimators' fold fits and the probes' draws run as joblib tasks, ``n_jobs``
         at a time; the result does not depend on it.
@@ -208,10 +221,13 @@ def feature_removal_curve(
     fractions = np.arange(0.0, 1.0, 0.1) if fractions is None else np.asarray(fractions)
     probe = default_probes()["SVM"] if probe is None else probe
     rng = check_random_state(random_state)
-    folds = probe_folds(5, grouped=groups is not None, random_state=random_state)
-    splits = list(folds.split(sensitive, sensitive, groups))
+    if cv is None:
+        folds = probe_folds(5, grouped=groups is not None, random_state=random_state)
+        splits = list(folds.split(sensitive, sensitive, groups))
+    else:
+        splits = list(cv)
     probe_name = type(probe[-1] if hasattr(probe, "steps") else probe).__name__
-    folded = _fold_representations(representations, X, y, sensitive, splits, n_jobs)
+    folded = _fold_representations(representations, X, y, sensitive, splits, n_jobs, memory)
     draws = []  # (name, fraction, kept features), drawn in order: the same for any n_jobs
     for name in folded:
         n_features = folded[name][0][0].shape[1]

@@ -2,19 +2,21 @@
 
 import tempfile
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import cross_val_predict
+from sklearn.utils.validation import check_array, check_memory
 
 from .._threads import one_thread
 from ..datasets import load_orl_faces
 from ..embedding import FaceEmbedder
 from ..evaluation import (
     audit_report,
+    audit_splits,
     default_probes,
     feature_removal_curve,
     plot_feature_removal,
@@ -26,6 +28,7 @@ from ..evaluation import (
     verification_report,
     within_identity_auc,
 )
+from ..evaluation._leakage import _fitted_blocks
 from ..suppression import INLPEraser, SensitiveNetsSuppressor
 from ._protocols import (
     describe_run,
@@ -38,14 +41,6 @@ from ._protocols import (
 )
 
 __all__ = ["run_demo"]
-
-
-def _held_out_split(subjects):
-    """One subject split: a fifth of the subjects (at least 4) held out, seeded."""
-    rng = np.random.default_rng(0)
-    unique = np.unique(subjects)
-    test = np.isin(subjects, rng.choice(unique, size=max(4, len(unique) // 5), replace=False))
-    return ~test, test
 
 
 #: The strengths the trade-off sweeps: (method, parameter, values).
@@ -110,10 +105,12 @@ def _strength_sweep(X, smiling, subjects, split, max_epochs, n_jobs):
     )
 
 
-def _fit_transform(model, X, subjects, smiling, train):
-    """A clone of ``model`` fitted on the ``train`` rows, applied to every row."""
-    fitted = clone(model).fit(X[train], subjects[train], sensitive_features=smiling[train])
-    return fitted.transform(X)
+def _fitted_everywhere(fit, model, X, subjects, smiling, train, test):
+    """``model`` fitted on the ``train`` rows (the audit's cached ``fit``), on every row."""
+    Z_train, Z_test = fit(model, X, subjects, smiling, train, test)
+    Z = np.empty((len(X), Z_train.shape[1]), dtype=Z_train.dtype)
+    Z[train], Z[test] = Z_train, Z_test
+    return Z
 
 
 def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs=None, quiet=False):
@@ -148,7 +145,13 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         The tables, by name.
     """
     with one_thread(), tempfile.TemporaryDirectory(prefix="skblind-demo-") as cache:
-        return _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache)
+        with warnings.catch_warnings():
+            # joblib's loky replaces a worker whose memory grew by 300 MB (torch's caches)
+            # and says so when tasks are queued; they run on the new worker all the same.
+            warnings.filterwarnings(
+                "ignore", message="A worker stopped while some jobs", category=UserWarning
+            )
+            return _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache)
 
 
 def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache):
@@ -207,24 +210,33 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache
     per_seed, fairness, fairness_frames = table_2(
         X, faces_kept["smiling"], faces_kept["glasses"], subjects, suppressors, seeds, log, n_jobs
     )
-    split = _held_out_split(subjects)
-    train, test = split
+    # The audit's first outer split: its fits are in the cache already.
+    audit_folds = audit_splits(faces_kept, subjects, n_splits=folds)
+    split = train, test = audit_folds[0]
     log(
-        f"Figures: every method fitted on {np.unique(subjects[train]).size} subjects; t-SNE "
-        f"of all images, verification on the {np.unique(subjects[test]).size} others"
+        f"Figures: every method fitted on {np.unique(subjects[train]).size} subjects (the "
+        f"audit's first split); t-SNE of all images, verification on the "
+        f"{np.unique(subjects[test]).size} others"
     )
+    fit = check_memory(cache).cache(_fitted_blocks)
+    X64 = check_array(X, dtype=np.float64)  # as the audit took it: the same cache keys
     blinded = dict(
         zip(
             suppressors,
             Parallel(n_jobs=n_jobs)(
-                delayed(_fit_transform)(model, X, subjects, faces_kept["smiling"], train)
+                delayed(_fitted_everywhere)(
+                    fit, model, X64, subjects, faces_kept["smiling"], train, test
+                )
                 for model in suppressors.values()
             ),
             strict=True,
         )
     )
     fig = plot_tsne(
-        tsne_points({"raw SFace pooled": X, **{f"{k} phi": v for k, v in blinded.items()}}),
+        tsne_points(
+            {"raw SFace pooled": X, **{f"{k} phi": v for k, v in blinded.items()}},
+            n_jobs=n_jobs,
+        ),
         faces_kept["smiling"],
         label_names={0: "not smiling", 1: "smiling"},
     )
@@ -242,13 +254,15 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache
         X=X,
         y=subjects,
         groups=subjects,
+        cv=audit_folds,  # the audit's splits and cache: no new fits
+        memory=cache,
         n_jobs=n_jobs,
         progress=not quiet,
     )
     fig = plot_feature_removal(removal, attribute="smiling")
     fig.axes[0].set_title(
-        "Reading smiling as features are removed\n(SVM probe, 5 subject-disjoint folds; each "
-        "method fitted on the probe's training subjects)",
+        f"Reading smiling as features are removed\n(SVM probe, the audit's {folds} subject-"
+        "disjoint folds; each method fitted on the probe's training subjects)",
         fontsize=9,
     )
     fig.tight_layout()
@@ -308,17 +322,21 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache
             methods={
                 method: f"{parameter} in {list(values)}" for method, parameter, values in _SWEEPS
             },
-            split="one: four fifths of the subjects fit, the rest attacked",
+            split="the audit's first outer split: its fit subjects fit, the rest attacked",
             attacker="SVM, subject-disjoint folds among the held-out subjects",
         ),
         figures=dict(
-            split="the trade-off's: methods fitted on four fifths of the subjects",
+            split="the audit's first outer split (methods fitted on its fit subjects)",
             tsne="every image",
             verification_curves="every pair of the held-out subjects' images",
             verification_fairness="by smiling of both images; one threshold at false-match "
             "rate 1e-2 over all pairs",
         ),
-        feature_removal=dict(probe="SVM", folds=5, fitted="each method inside the folds"),
+        feature_removal=dict(
+            probe="SVM",
+            folds="the audit's outer splits",
+            fitted="each method inside the folds (the audit's fits, cached)",
+        ),
         max_epochs=max_epochs,
         n_jobs=n_jobs,
     )

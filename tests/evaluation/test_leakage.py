@@ -199,3 +199,18 @@ def test_memory_reuses_the_fits_of_a_second_audit_of_the_same_splits(problem, tm
     assert len(FITS) == 3  # the second audit fitted nothing
     assert first.balanced_accuracy.tolist() == plain.balanced_accuracy.tolist()
     assert set(in_sample.protocol) == {"in-sample"}
+    # The feature-removal curve on the audit's splits takes the same fits from the cache.
+    from skblind.evaluation import audit_splits, feature_removal_curve
+
+    splits = audit_splits(problem.sensitive, problem.subject, n_splits=3)
+    assert len(splits) == 3
+    curve = feature_removal_curve(
+        {"LEACE": _CountedLEACE()},
+        problem.sensitive,
+        X=problem.X,
+        y=problem.subject,
+        cv=splits,
+        memory=tmp_path,
+        fractions=[0.0],
+    )
+    assert len(FITS) == 3 and len(curve) == 1
