@@ -7,8 +7,6 @@ from fairlearn.metrics import (
     MetricFrame,
     count,
     equal_opportunity_difference,
-    false_negative_rate,
-    false_positive_rate,
     selection_rate,
     true_positive_rate,
 )
@@ -71,6 +69,18 @@ def group_metric_frame(
     )
 
 
+def _false_match_rate(same, accepted):
+    """Share of impostor pairs accepted; NaN without impostor pairs (undefined)."""
+    impostor = np.asarray(same) == 0
+    return float(np.mean(np.asarray(accepted)[impostor])) if impostor.any() else np.nan
+
+
+def _false_non_match_rate(same, accepted):
+    """Share of genuine pairs rejected; NaN without genuine pairs (undefined)."""
+    genuine = np.asarray(same) == 1
+    return float(np.mean(np.asarray(accepted)[genuine] == 0)) if genuine.any() else np.nan
+
+
 def verification_metric_frame(
     similarity,
     same,
@@ -86,7 +96,9 @@ def verification_metric_frame(
     The pairs are the samples of this ``MetricFrame``: a genuine pair (``same``) is a
     positive, a pair accepted at ``threshold`` a predicted positive. Its
     ``false_match_rate`` is the share of impostor pairs accepted, its
-    ``false_non_match_rate`` the share of genuine pairs rejected.
+    ``false_non_match_rate`` the share of genuine pairs rejected; a group without impostor
+    (genuine) pairs has a NaN false-match (false-non-match) rate, e.g. the ``"mixed"``
+    pairs of an attribute that never changes within a person have no genuine pair.
 
     Parameters
     ----------
@@ -114,28 +126,20 @@ def verification_metric_frame(
     same = np.asarray(same, dtype=int)
     accepted = (np.asarray(similarity, dtype=float) >= threshold).astype(int)
     groups = np.asarray(pair_groups)
-    for group in np.unique(groups).tolist():
-        kinds = set(same[groups == group].tolist())
-        if kinds != {0, 1}:
-            missing = "impostor" if 0 not in kinds else "genuine"
-            warnings.warn(
-                f"pair group {group!r} has no {missing} pair: its "
-                f"{'false-match' if missing == 'impostor' else 'false-non-match'} rate is "
-                "undefined (fairlearn reports 0)",
-                UserWarning,
-                stacklevel=2,
-            )
-    return MetricFrame(
-        metrics={
-            "false_match_rate": false_positive_rate,
-            "false_non_match_rate": false_negative_rate,
-            "count": count,
-        },
-        y_true=same,
-        y_pred=accepted,
-        sensitive_features=groups,
-        **_bootstrap(n_boot, ci_quantiles, random_state),
-    )
+    with warnings.catch_warnings():
+        # A group's undefined rate is NaN in every bootstrap draw: its interval is NaN too.
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        return MetricFrame(
+            metrics={
+                "false_match_rate": _false_match_rate,
+                "false_non_match_rate": _false_non_match_rate,
+                "count": count,
+            },
+            y_true=same,
+            y_pred=accepted,
+            sensitive_features=groups,
+            **_bootstrap(n_boot, ci_quantiles, random_state),
+        )
 
 
 def equality_of_opportunity(y_true, y_pred, sensitive_features):

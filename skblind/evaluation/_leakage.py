@@ -294,15 +294,22 @@ def _checked_inputs(X, sensitive, remove, groups, y):
 
 
 def _run_tasks(tasks, seeds, context, n_jobs, progress, desc):
-    """Fit and attack every (representation, split) task, in parallel, in task order."""
+    """Fit and attack every (representation, split) task, in parallel; results in task order.
+
+    Tasks that fit a transformer are dispatched first: the longest tasks start early and
+    the workers do not wait on one at the end. Each task has its own seed, so the order
+    changes no result.
+    """
+    order = sorted(range(len(tasks)), key=lambda k: not hasattr(tasks[k][1], "fit"))
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_attack_split)(rep_name, rep, train, test, seed, **context)
-        for (rep_name, rep, _, _, train, test), seed in zip(tasks, seeds, strict=True)
+        delayed(_attack_split)(rep_name, rep, train, test, seeds[k], **context)
+        for k in order
+        for rep_name, rep, _, _, train, test in [tasks[k]]
     )
-    gathered = []
+    gathered = [None] * len(tasks)
     with tqdm(total=len(tasks), desc=desc, disable=not progress) as bar:
-        for result in results:
-            gathered.append(result)
+        for k, result in zip(order, results, strict=True):
+            gathered[k] = result
             bar.update()
     return gathered
 

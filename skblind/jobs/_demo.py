@@ -58,13 +58,12 @@ def _make(method, value, max_epochs):
     return SensitiveNetsSuppressor(lam=value, progress=False, random_state=0, **given)
 
 
-def _sweep_point(model, X, smiling, subjects, split):
-    """One setting: fit on the split's fit subjects, attack the held-out subjects' phi."""
+def _sweep_point(fit, model, X, smiling, subjects, split):
+    """One setting, fitted (the audit's cached ``fit``) and attacked on held-out subjects."""
     train, test = split
     persons = np.unique(subjects[test], return_inverse=True)[1]
     folds = probe_folds(min(4, persons.max() + 1), grouped=True)
-    model.fit(X[train], subjects[train], sensitive_features=smiling[train])
-    Z = model.transform(X[test])
+    _, Z = fit(model, X, subjects, smiling, train, test)
     scores = cross_val_predict(
         default_probes()["SVM"],
         Z,
@@ -84,7 +83,7 @@ def _sweep_point(model, X, smiling, subjects, split):
     }
 
 
-def _strength_sweep(X, smiling, subjects, split, max_epochs, n_jobs):
+def _strength_sweep(fit, X, smiling, subjects, split, max_epochs, n_jobs):
     """The paper's SensitiveNets over lambda and INLP over its iterations, held-out attacker.
 
     Each setting is fitted on the split's fit subjects; an SVM attacker is trained and
@@ -94,7 +93,7 @@ def _strength_sweep(X, smiling, subjects, split, max_epochs, n_jobs):
     """
     settings = [(m, p, v) for m, p, values in _SWEEPS for v in values]
     points = Parallel(n_jobs=n_jobs)(
-        delayed(_sweep_point)(_make(m, v, max_epochs), X, smiling, subjects, split)
+        delayed(_sweep_point)(fit, _make(m, v, max_epochs), X, smiling, subjects, split)
         for m, _, v in settings
     )
     return pd.DataFrame(
@@ -268,7 +267,7 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache
     fig.tight_layout()
     removal_png = save_figure(fig, output / "feature_removal_smiling.png")
     log("Trade-off: SensitiveNets (paper) over lambda, INLP over its iterations (held-out SVM)")
-    sweep = _strength_sweep(X, faces_kept["smiling"], subjects, split, max_epochs, n_jobs)
+    sweep = _strength_sweep(fit, X64, faces_kept["smiling"], subjects, split, max_epochs, n_jobs)
     fig = plot_tradeoff(sweep, hue="method", label="setting", leakage_err="leakage_se")
     fig.axes[0].set_xlabel("|SVM within-identity AUC on smiling - 0.5| (held-out attacker)")
     fig.axes[0].set_ylabel("verification ROC AUC (held-out subjects)")

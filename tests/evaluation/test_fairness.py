@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from fairlearn.metrics import equal_opportunity_difference, true_positive_rate
@@ -87,13 +89,21 @@ def test_verification_metric_frame_counts_false_matches_per_group():
     assert frame.overall["false_match_rate"] == 0.5
 
 
-def test_verification_metric_frame_warns_of_a_group_without_impostors():
+def test_verification_metric_frame_leaves_an_undefined_rate_nan_not_zero():
     from skblind.evaluation import verification_metric_frame
 
-    with pytest.warns(UserWarning, match="pair group 'b' has no impostor pair"):
-        verification_metric_frame(
-            [0.9, 0.1, 0.8, 0.7], [1, 0, 1, 1], ["a", "a", "b", "b"], threshold=0.5
+    frame = verification_metric_frame(
+        [0.9, 0.1, 0.8, 0.7], [1, 0, 1, 1], ["a", "a", "b", "b"], threshold=0.5
+    )
+    assert np.isnan(frame.by_group.loc["b", "false_match_rate"])  # no impostor pair in b
+    assert frame.by_group.loc["b", "false_non_match_rate"] == 0.0
+    assert frame.by_group.loc["a", "false_match_rate"] == 0.0
+    with warnings.catch_warnings():  # its bootstrap interval is NaN too, quietly
+        warnings.simplefilter("error")
+        booted = verification_metric_frame(
+            [0.9, 0.1, 0.8, 0.7], [1, 0, 1, 1], ["a", "a", "b", "b"], threshold=0.5, n_boot=20
         )
+    assert np.isnan(booted.by_group_ci[0].loc["b", "false_match_rate"])
 
 
 def test_group_metric_frame_bootstrap_intervals_bracket_the_value():
