@@ -521,37 +521,23 @@ def plot_verification_curves(pairs, *, axes=None):
     -------
     matplotlib.figure.Figure
     """
-    from scipy.stats import norm
-    from sklearn.metrics import det_curve, roc_curve
+    from sklearn.metrics import DetCurveDisplay, RocCurveDisplay
 
     fig, axes = _axes(2, axes, width=5.0, height=4.2)
-    ticks = np.array([1e-3, 1e-2, 0.05, 0.2, 0.5, 0.8])
     for name, (similarity, same) in pairs.items():
-        fpr, tpr, _ = roc_curve(same, similarity)
-        axes[0].plot(fpr, tpr, label=name)
-        fmr, fnmr, _ = det_curve(same, similarity)
-        # The normal deviate of rates clipped off 0 and 1 (probit axes, as DET plots are).
-        axes[1].plot(
-            norm.ppf(np.clip(fmr, 1e-5, 1 - 1e-5)),
-            norm.ppf(np.clip(fnmr, 1e-5, 1 - 1e-5)),
-            label=name,
-        )
+        RocCurveDisplay.from_predictions(same, similarity, name=name, ax=axes[0])
+        DetCurveDisplay.from_predictions(same, similarity, name=name, ax=axes[1])
     axes[0].set_xscale("log")
     axes[0].set_xlim(1e-4, 1)
     axes[0].set_ylim(0, 1.02)
     axes[0].set_xlabel("false-match rate (impostor pairs accepted, log scale)")
     axes[0].set_ylabel("true-match rate (genuine pairs accepted)")
     axes[0].set_title("ROC")
-    for set_ticks, set_lim in (
-        (axes[1].set_xticks, axes[1].set_xlim),
-        (axes[1].set_yticks, axes[1].set_ylim),
-    ):
-        set_ticks(norm.ppf(ticks), [f"{t:g}" for t in ticks])
-        set_lim(norm.ppf(5e-4), norm.ppf(0.9))
     axes[1].set_xlabel("false-match rate")
     axes[1].set_ylabel("false-non-match rate")
     axes[1].set_title("DET (normal deviate scales)")
     for ax in axes:
+        ax.set_aspect("auto")  # the displays' square box squeezes the log-scaled ROC
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()

@@ -53,10 +53,15 @@ def _with_interval(rows, metric):
         return ["–"] * len(rows)
     low, high = rows.get(f"{metric}_ci_low"), rows.get(f"{metric}_ci_high")
     if low is None or high is None:
-        return rows[metric].map(_html._cell)
+        return rows[metric].map(_html.cell)
+    return _bracketed(rows[metric], low, high)
+
+
+def _bracketed(values, lows, highs):
+    """``value [low, high]`` strings, numbers formatted as in the tables."""
     return [
-        f"{_html._cell(v)} [{_html._cell(lo)}, {_html._cell(hi)}]"
-        for v, lo, hi in zip(rows[metric], low, high, strict=True)
+        f"{_html.cell(v)} [{_html.cell(lo)}, {_html.cell(hi)}]"
+        for v, lo, hi in zip(values, lows, highs, strict=True)
     ]
 
 
@@ -137,32 +142,20 @@ def _tradeoff_section(tradeoff):
 
 
 def _frame_table(frame):
-    """A MetricFrame by group, each metric with its bootstrap interval when it has one."""
+    """A MetricFrame by group, overall and largest gap; rates with their bootstrap intervals."""
     by_group = frame.by_group
-    shown = pd.DataFrame({"group": [str(g) for g in by_group.index]})
-    intervals = None
-    if getattr(frame, "n_boot", None):
-        low, high = frame.by_group_ci[0], frame.by_group_ci[-1]
-        intervals = (low, high)
+    booted = bool(getattr(frame, "n_boot", None))
+    shown = pd.DataFrame({"group": [str(g) for g in by_group.index] + ["overall", "largest gap"]})
+    difference = frame.difference()
     for metric in by_group.columns:
-        if intervals is None or metric == "count":
-            shown[metric] = by_group[metric].to_numpy()
-        else:
-            shown[f"{metric} [CI]"] = [
-                f"{_html._cell(v)} [{_html._cell(lo)}, {_html._cell(hi)}]"
-                for v, lo, hi in zip(
-                    by_group[metric], intervals[0][metric], intervals[1][metric], strict=True
-                )
-            ]
-    overall = {"group": "overall"}
-    for metric in by_group.columns:
-        key = metric if intervals is None or metric == "count" else f"{metric} [CI]"
-        overall[key] = frame.overall[metric]
-    differences = {"group": "largest gap"}
-    for metric in by_group.columns:
-        key = metric if intervals is None or metric == "count" else f"{metric} [CI]"
-        differences[key] = float("nan") if metric == "count" else frame.difference()[metric]
-    return pd.concat([shown, pd.DataFrame([overall, differences])], ignore_index=True)
+        column = [*by_group[metric], frame.overall[metric]]
+        column.append(float("nan") if metric == "count" else difference[metric])
+        if booted and metric != "count":
+            low, high = frame.by_group_ci[0][metric], frame.by_group_ci[-1][metric]
+            column[: len(by_group)] = _bracketed(by_group[metric], low, high)
+            metric = f"{metric} [CI]"
+        shown[metric] = column
+    return shown
 
 
 def _fairness_section(fairness, fairness_summary, verification_fairness):
@@ -174,8 +167,8 @@ def _fairness_section(fairness, fairness_summary, verification_fairness):
         for name, frame in fairness.items():
             gap = frame.difference()["true_positive_rate"]
             parts.append(
-                f"<p><b>{_html.text(name)}</b>: TPR gap {_html._cell(gap)}, equality of "
-                f"opportunity (1 - gap) {_html._cell(1 - gap)}</p>"
+                f"<p><b>{_html.text(name)}</b>: TPR gap {_html.cell(gap)}, equality of "
+                f"opportunity (1 - gap) {_html.cell(1 - gap)}</p>"
             )
             parts.append(_html.table(_frame_table(frame)))
         tpr = pd.DataFrame(

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["figure", "frame_of", "page", "section", "table", "text"]
+__all__ = ["cell", "figure", "frame_of", "page", "section", "table", "text"]
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -46,7 +46,7 @@ def text(value):
     return html.escape(str(value))
 
 
-def _cell(value):
+def cell(value):
     """One table cell's text: integers whole, other numbers to 3 decimals, NaN as a dash."""
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
@@ -77,7 +77,7 @@ def table(frame, *, highlight=None, wrap=False):
         cells = []
         for column, value in zip(frame.columns, record, strict=True):
             shade = ' class="leaks"' if column == highlight and value == "leaks" else ""
-            cells.append(f"<td{shade}>{text(_cell(value))}</td>")
+            cells.append(f"<td{shade}>{text(cell(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     kind = ' class="wrap"' if wrap else ""
     return (
