@@ -21,7 +21,10 @@ def test_equals_the_former_suppressor_defaults():
     at their former defaults (encoder, centring, within projection, LEACE in one fit).
 
     The reference outputs were written by those classes at commit 40b3b0e, before the
-    papers' methods became the classes' defaults, with the settings below.
+    papers' methods became the classes' defaults, with the settings below, on a 2-core CPU.
+    Three epochs of float32 training carry the order of the sums: on an H200 machine (torch
+    2.11) the largest difference was 2.9e-5 on CUDA and 5.2e-5 on its 16-core CPU, hence
+    ``atol=2e-4`` on outputs of order 1 (another method differs by orders more).
     """
     data = make_blinding_problem(n_subjects=30, random_state=0)
     reference = np.load("tests/data/recipe_outputs_40b3b0e.npz")
@@ -42,7 +45,7 @@ def test_equals_the_former_suppressor_defaults():
     for name, blinder in blinders.items():
         blinder.fit(data.X, data.subject, sensitive_features=data.sensitive)
         np.testing.assert_allclose(
-            blinder.transform(data.X[:40]), reference[name], atol=1e-5, err_msg=name
+            blinder.transform(data.X[:40]), reference[name], atol=2e-4, err_msg=name
         )
 
 

@@ -67,10 +67,12 @@ def test_lntl_reversed_term_pushes_the_encoder_up_the_bias_heads_loss(small):
         small.X, small.subject, sensitive_features=small.sensitive
     )
     net = fitted.net_
-    phi = torch.as_tensor(small.X[:16]).requires_grad_(True)
-    sensitive = torch.as_tensor(small.sensitive[:16]).long()
+    phi = torch.as_tensor(small.X[:16], device=net.device).requires_grad_(True)
+    sensitive = torch.as_tensor(small.sensitive[:16], device=net.device).long()
     net.reversed_bias_term(phi, sensitive).backward()
     reversed_grad = phi.grad.clone()
     phi.grad = None
     net.criterion_(net.adversary_(phi), sensitive).backward()
-    np.testing.assert_allclose(reversed_grad.numpy(), -2.0 * phi.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(
+        reversed_grad.cpu().numpy(), -2.0 * phi.grad.cpu().numpy(), rtol=1e-5
+    )
