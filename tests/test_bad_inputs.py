@@ -20,8 +20,10 @@ from skblind.evaluation import audit_report
 from skblind.suppression import (
     Blinder,
     INLPEraser,
+    IVEEraser,
     LEACEEraser,
     LNTLSuppressor,
+    PASSSuppressor,
     SensitiveNetsSuppressor,
     WithinIdentityEraser,
     recipe_encoder,
@@ -33,6 +35,8 @@ ESTIMATORS = [
     LEACEEraser(),
     INLPEraser(n_iterations=2),
     WithinIdentityEraser(),
+    PASSSuppressor(**FAST),
+    IVEEraser(n_eliminate=2, step=1, random_state=0),
     Blinder(recipe_encoder(**FAST), random_state=0),
 ]
 IDS = [type(e).__name__ for e in ESTIMATORS]

@@ -20,8 +20,10 @@ from skblind.evaluation import PCAWhitener
 from skblind.suppression import (
     Blinder,
     INLPEraser,
+    IVEEraser,
     LEACEEraser,
     LNTLSuppressor,
+    PASSSuppressor,
     SensitiveNetsSuppressor,
     WithinIdentityEraser,
     recipe_encoder,
@@ -85,6 +87,14 @@ class LNTLForChecks(LNTLSuppressor):
         return super().score(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
 
 
+class PASSForChecks(PASSSuppressor):
+    def fit(self, X, y, *, sensitive_features=None):
+        return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+    def score(self, X, y, sensitive_features=None, groups=None):
+        return super().score(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+
 KWARGS_FAILURE = {
     "check_do_not_raise_errors_in_init_or_set_params": (
         "the check takes the **kwargs catch-all (skorch-style module__*/optimizer__* "
@@ -99,6 +109,11 @@ class LEACEForChecks(LEACEEraser):
 
 
 class INLPForChecks(INLPEraser):
+    def fit(self, X, y=None, *, sensitive_features=None):
+        return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+
+class IVEForChecks(IVEEraser):
     def fit(self, X, y=None, *, sensitive_features=None):
         return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
 
@@ -119,6 +134,8 @@ class BlinderForChecks(Blinder):
 SUPPRESSOR_FAILURES = {
     SensitiveNetsForChecks: KWARGS_FAILURE,
     LNTLForChecks: KWARGS_FAILURE,
+    PASSForChecks: KWARGS_FAILURE,
+    IVEForChecks: {},
     LEACEForChecks: {},
     INLPForChecks: {},
     WithinForChecks: {},
@@ -139,6 +156,8 @@ SMALL = dict(max_epochs=2, batch_size=16, progress=False, random_state=0)
     [
         SensitiveNetsForChecks(**SMALL),
         LNTLForChecks(**SMALL),
+        PASSForChecks(**SMALL),
+        IVEForChecks(n_eliminate=1, step=1, random_state=0),
         LEACEForChecks(),
         INLPForChecks(),
         WithinForChecks(random_state=0),

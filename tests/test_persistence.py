@@ -11,8 +11,10 @@ from skblind.embedding import FaceEmbedder
 from skblind.suppression import (
     Blinder,
     INLPEraser,
+    IVEEraser,
     LEACEEraser,
     LNTLSuppressor,
+    PASSSuppressor,
     SensitiveNetsSuppressor,
     recipe_encoder,
 )
@@ -33,6 +35,8 @@ def data():
         lambda: Blinder(recipe_encoder(**FAST)),
         LEACEEraser,
         INLPEraser,
+        lambda: PASSSuppressor(**FAST),
+        lambda: IVEEraser(n_eliminate=2, random_state=0),
     ],
 )
 def test_round_trip_and_version_warning(make, data, monkeypatch):

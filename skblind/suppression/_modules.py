@@ -181,6 +181,40 @@ class Adversary(nn.Module):
         return self.body(phi)
 
 
+class AdversaryEnsemble(nn.Module):
+    """Several sensitive-attribute classifiers on the same phi (PASS's discriminators).
+
+    Parameters
+    ----------
+    n_features : int
+        Dimension of phi(x).
+    n_classes : int
+        Number of sensitive classes.
+    n_adversaries : int, default=4
+        Members; each is an :class:`Adversary`.
+    units : int, default=256
+        Units of each member's hidden layer.
+    """
+
+    def __init__(self, n_features, n_classes, n_adversaries=4, units=256):
+        super().__init__()
+        self.members = nn.ModuleList(
+            Adversary(n_features, n_classes, units) for _ in range(n_adversaries)
+        )
+
+    def forward(self, phi):
+        """Return every member's logits, stacked: ``(n_adversaries * len(phi), n_classes)``."""
+        return torch.cat([member(phi) for member in self.members])
+
+    def reinitialize(self, index):
+        """Draw member ``index``'s weights afresh; return its parameters."""
+        member = self.members[index]
+        for layer in member.modules():
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
+        return list(member.parameters())
+
+
 class _ReverseGrad(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, scale):

@@ -16,7 +16,7 @@ from ._losses import (
 )
 from ._modules import Adversary, GradientReversal
 
-__all__ = ["AdversarialNet", "LNTLNet", "SensitiveNetsNet"]
+__all__ = ["AdversarialNet", "LNTLNet", "PASSNet", "SensitiveNetsNet"]
 
 
 class AdversarialNet(NeuralNet):
@@ -108,15 +108,16 @@ class AdversarialNet(NeuralNet):
         if known.any():
             with torch.no_grad():  # the encoder does not change during these steps
                 phi = self.encode(Xi)[known]
+            targets = self.adversary_targets(sensitive[known])
             for _ in range(self.adversary_steps):
                 self.adversary_optimizer_.zero_grad()
                 logits = self.adversary_(phi)
-                self.criterion_(logits, sensitive[known]).backward()
+                self.criterion_(logits, targets).backward()
                 self.adversary_optimizer_.step()
             if not self.adversary_steps:  # the adversary is only read, never trained
                 with torch.no_grad():
                     logits = self.adversary_(phi)
-            accuracy = (logits.argmax(dim=1) == sensitive[known]).float().mean().item()
+            accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
             self.history.record_batch("adversary_accuracy", accuracy)
         for _ in range(self.encoder_steps):
             self.optimizer_.zero_grad()
@@ -135,6 +136,10 @@ class AdversarialNet(NeuralNet):
         weights = [*self.module_.parameters(), *self.adversary_.parameters()]
         self._check_finite("weights", torch.stack([w.isfinite().all() for w in weights]).all())
         return {"loss": loss, "y_pred": y_pred}
+
+    def adversary_targets(self, sensitive):
+        """The labels that the adversary's logits answer, row for row (one adversary: as is)."""
+        return sensitive
 
     def _check_finite(self, what, finite):
         """Stop training with an error naming the epoch and batch unless ``finite``."""
@@ -289,3 +294,67 @@ class LNTLNet(AdversarialNet):
             "suppression": self.lam,
             "similarity": self.preserve,
         }
+
+
+class PASSNet(AdversarialNet):
+    """PASS: an identity classifier on phi and an ensemble of discriminators to confuse.
+
+    The encoder and its identity head minimise the cross-entropy on ``y`` (``main``)
+    plus ``lam`` times the ensemble's confusion (``suppression``: the cross-entropy of
+    every member's prediction against the uniform distribution, averaged). The members
+    learn the attribute from the detached phi on every batch, and after every
+    ``reinit_every`` epochs one of them, in turn, is drawn afresh, so that phi must
+    defeat discriminators it has not shaped.
+
+    Parameters
+    ----------
+    reinit_every : int, default=2
+        Epochs between re-initialisations (0: never).
+    """
+
+    term_names = ("main", "suppression", "similarity")
+
+    def __init__(self, *args, reinit_every=2, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reinit_every = reinit_every
+
+    def encode(self, X):
+        """Return phi(X), the first output of the module."""
+        return self.module_(X)[0]
+
+    def adversary_targets(self, sensitive):
+        """Each member answers every row: the labels, once per member."""
+        return sensitive.repeat(len(self.adversary_.members))
+
+    def paper_suppression(self, phi, logits):
+        """The members' mean cross-entropy against the uniform distribution."""
+        return confusion_loss(logits)
+
+    def loss_terms(self, y_pred, y_true, X):
+        """Identity cross-entropy, the ensemble's confusion, the similarity preservation."""
+        (phi, main_logits), labels = y_pred, y_true[:, 0]
+        has_label = labels >= 0
+        main = (
+            self.criterion_(main_logits[has_label], labels[has_label])
+            if has_label.any()
+            else zero_from(phi)
+        )
+        return {
+            "main": main,
+            "suppression": self.suppression_term(phi, y_true[:, 1]),
+            "similarity": self.similarity_term(phi, X),
+        }
+
+    def term_weights(self):
+        """Main 1, suppression ``lam``, similarity ``preserve``."""
+        return {"main": 1.0, "suppression": self.lam, "similarity": self.preserve}
+
+    def on_epoch_end(self, net, **kwargs):
+        """Re-initialise the next member after every ``reinit_every`` epochs."""
+        super().on_epoch_end(net, **kwargs)
+        epochs = len(self.history)
+        if not self.reinit_every or epochs % self.reinit_every:
+            return
+        index = (epochs // self.reinit_every - 1) % len(self.adversary_.members)
+        for parameter in self.adversary_.reinitialize(index):
+            self.adversary_optimizer_.state.pop(parameter, None)
