@@ -11,7 +11,7 @@ from ._diagnostics import duplicate_rows, warn_if_collapsed, warn_if_duplicates
 from ._eraser_base import BaseEraser
 from ._labels import encode_with_missing
 
-__all__ = ["WithinIdentityEraser", "within_label_directions"]
+__all__ = ["WithinIdentityEraser", "shared_contrast_directions", "within_label_directions"]
 
 
 def _label_groups(y_codes, s_codes):
@@ -34,6 +34,46 @@ def _contrasts(phi, s_codes, groups):
             inside = member[s_codes[member] == value]
             rows.append(np.sqrt(len(inside)) * (phi[inside].mean(axis=0) - mean))
     return np.asarray(rows, dtype=np.float64).reshape(-1, phi.shape[1])
+
+
+def shared_contrast_directions(phi, y_codes, s_codes):
+    """Orthonormal directions of the attribute's effect that persons share.
+
+    For every label of ``y`` (an identity) whose samples hold two sensitive classes or
+    more, each class's mean minus the mean of that label's class means; averaged per
+    class over the labels that show it, these are the moves every person makes with the
+    attribute, what an attacker trained on other people's templates can learn and apply
+    to a new person. Their span (at most one direction fewer than the classes) is
+    returned.
+
+    Parameters
+    ----------
+    phi : ndarray of shape (n_samples, n_features)
+        The representation.
+    y_codes, s_codes : ndarray of shape (n_samples,) of int
+        Label and sensitive codes, -1 where missing.
+
+    Returns
+    -------
+    ndarray of shape (k, n_features)
+        Orthonormal rows (0 rows when no label holds two sensitive classes).
+    """
+    sums = {}
+    for member in _label_groups(y_codes, s_codes):
+        classes = np.unique(s_codes[member])
+        if len(classes) < 2:
+            continue
+        means = {c: phi[member[s_codes[member] == c]].mean(axis=0) for c in classes}
+        centre = np.mean(list(means.values()), axis=0)
+        for c, mean in means.items():
+            total, count = sums.get(c, (0.0, 0))
+            sums[c] = (total + (mean - centre), count + 1)
+    if not sums:
+        return np.zeros((0, phi.shape[1]), dtype=phi.dtype)
+    moves = np.array([total / count for total, count in sums.values()], dtype=np.float64)
+    _, singular, vt = np.linalg.svd(moves, full_matrices=False)
+    keep = singular > 1e-10 * max(singular.max(), np.finfo(float).tiny)
+    return vt[keep][: max(1, len(sums) - 1)].astype(phi.dtype)
 
 
 def _permuted_within_labels(s_codes, groups, rng):
@@ -164,6 +204,12 @@ class WithinIdentityEraser(BaseEraser):
     count under labels shuffled within identities (:func:`within_label_directions`).
     ``transform`` removes their span around the training mean.
 
+    With ``shared=True`` (the default) the span of the mean contrasts comes first
+    (:func:`shared_contrast_directions`): the part of the attribute's effect that all
+    persons share, which an attacker trained on other people's templates reads on a
+    new person. It is removed whatever its size against the noise, and the tested
+    directions are sought among what is left.
+
     A class-conditional criterion over the whole sample (an MMD, LEACE) is dominated by
     the differences between persons and leaves the within-person part readable; this
     stage removes what those leave within persons.
@@ -171,7 +217,11 @@ class WithinIdentityEraser(BaseEraser):
     Parameters
     ----------
     n_components : int, default=32
-        How many directions at most (0 keeps the input unchanged).
+        How many directions at most, the shared ones included (0 keeps the input
+        unchanged).
+    shared : bool, default=True
+        Remove the mean contrasts' span first (see above); False keeps only the tested
+        directions.
     n_null : int, default=19
         Shuffled draws for the noise level: each direction passes by chance with
         probability at most ``1 / (n_null + 1)``.
@@ -181,8 +231,10 @@ class WithinIdentityEraser(BaseEraser):
     Attributes
     ----------
     directions_ : ndarray of shape (k, n_features)
-        Orthonormal rows, ``k <= n_components`` (0 rows when none stands above the
-        shuffled noise, or no identity shows two classes).
+        Orthonormal rows, ``k <= n_components``: the shared directions first
+        (``n_shared_``), then the tested ones (0 rows when no identity shows two classes).
+    n_shared_ : int
+        How many of them are shared directions.
     projection_ : ndarray of shape (n_features, n_features)
         ``directions_.T @ directions_``: ``transform(X) = X - (X - bias_) @ projection_``.
     bias_ : ndarray of shape (n_features,)
@@ -197,18 +249,20 @@ class WithinIdentityEraser(BaseEraser):
     >>> data = make_blinding_problem(random_state=0)
     >>> eraser = WithinIdentityEraser(random_state=0).fit(
     ...     data.X, data.subject, sensitive_features=data.sensitive)
-    >>> eraser.directions_.shape
-    (1, 64)
+    >>> eraser.directions_.shape, eraser.n_shared_
+    ((1, 64), 1)
     """
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 0, None, closed="left")],
+        "shared": ["boolean"],
         "n_null": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, n_components=32, n_null=19, random_state=None):
+    def __init__(self, n_components=32, shared=True, n_null=19, random_state=None):
         self.n_components = n_components
+        self.shared = shared
         self.n_null = n_null
         self.random_state = random_state
 
@@ -242,14 +296,21 @@ class WithinIdentityEraser(BaseEraser):
         if self.n_components:
             warn_if_duplicates(type(self).__name__, X, y_codes, s_codes)
         self.bias_ = X.mean(axis=0)
-        self.directions_ = within_label_directions(
-            X - self.bias_,
+        centred = X - self.bias_
+        shared = np.zeros((0, X.shape[1]))
+        if self.shared and self.n_components:
+            shared = shared_contrast_directions(centred, y_codes, s_codes)[: self.n_components]
+            centred = centred - centred @ shared.T @ shared  # tested among what is left
+        tested = within_label_directions(
+            centred,
             y_codes,
             s_codes,
-            self.n_components,
+            self.n_components - len(shared),
             n_null=self.n_null,
             random_state=self.random_state,
         )
+        self.n_shared_ = len(shared)
+        self.directions_ = np.vstack([shared, tested])
         self.projection_ = self.directions_.T @ self.directions_
         warn_if_collapsed(type(self).__name__, X, self._erase(X))
         return self

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import sklearn
-from fast_fits import FAST
+from fast_fits import FAST, held_out_within_auc
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
@@ -29,8 +29,12 @@ def test_equals_the_former_suppressor_defaults():
     data = make_blinding_problem(n_subjects=30, random_state=0)
     reference = np.load("tests/data/recipe_outputs_40b3b0e.npz")
     three = dict(max_epochs=3, progress=False, random_state=0)
+    # The within stage as it was then (no shared directions), seeded as Blinder seeds it.
+    within = WithinIdentityEraser(
+        shared=False, random_state=np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    )
     blinders = {
-        "sensitivenets": Blinder(recipe_encoder(**three), random_state=0),
+        "sensitivenets": Blinder(recipe_encoder(**three), within=within, random_state=0),
         "lntl": Blinder(
             LNTLSuppressor(
                 suppression="mmd",
@@ -39,6 +43,7 @@ def test_equals_the_former_suppressor_defaults():
                 module__hidden_sizes=(1024,),
                 **three,
             ),
+            within=within,
             random_state=0,
         ),
     }
@@ -103,3 +108,29 @@ def test_grid_search_over_the_encoders_lambda_without_routing(small):
     np.testing.assert_allclose(
         routed.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
     )
+
+
+@pytest.mark.parametrize(
+    "seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)]
+)
+def test_the_recipes_erasers_blind_people_they_never_saw_on_the_realistic_preset(seed):
+    """300 training people of the realistic preset, 100 others attacked by a logistic
+    attacker trained on some of them. The recipe's closed-form stages (shared and tested
+    within-identity directions, then LEACE) cut its within-identity AUC by at least 0.12
+    and keep verification within 0.005. Measured, seeds 0 / 1 / 2: raw 0.836 / 0.885 /
+    0.826, blinded 0.608 / 0.624 / 0.659; verification 0.99973 -> 0.99992, 0.99983 ->
+    0.99995, 0.99931 -> 0.99970. (With the default encoder in front, seed 0 lost 0.027 of
+    verification: benchmarks/bench_generalisation.py measures both.)"""
+    from skblind.datasets import make_realistic_blinding_problem
+    from skblind.evaluation import verification_roc_auc
+
+    data = make_realistic_blinding_problem(400, random_state=seed)
+    train, test = data.subject < 300, data.subject >= 300
+    blinder = Blinder("passthrough", random_state=0).fit(
+        data.X[train], data.subject[train], sensitive_features=data.sensitive[train]
+    )
+    Z, X = blinder.transform(data.X[test]), data.X[test]
+    s, g = data.sensitive[test], data.subject[test]
+    raw, blinded = held_out_within_auc(X, s, g), held_out_within_auc(Z, s, g)
+    assert blinded < raw - 0.12, (raw, blinded)
+    assert verification_roc_auc(Z, g) > verification_roc_auc(X, g) - 0.005

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from fast_fits import held_out_within_auc
 
 from skblind.suppression import WithinIdentityEraser
 from skblind.suppression._within import within_label_directions
@@ -100,3 +101,47 @@ def test_null_spectra_in_closed_form_equal_the_full_svd_reference(n_subjects, n_
     found = within_label_directions(phi, y, s, 32, random_state=0)
     assert found.shape == expected.shape and len(found) >= 1
     np.testing.assert_allclose(found, expected, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def preset():
+    """The realistic preset: 300 training people, 100 others the eraser never sees."""
+    from skblind.datasets import make_realistic_blinding_problem
+
+    data = make_realistic_blinding_problem(400, random_state=0)
+    return data, data.subject < 300
+
+
+def test_the_shared_direction_comes_first_and_is_the_planted_one(preset):
+    data, train = preset
+    eraser = WithinIdentityEraser(random_state=0).fit(
+        data.X[train], data.subject[train], sensitive_features=data.sensitive[train]
+    )
+    assert eraser.n_shared_ == 1
+    truth = data.shared_effect / np.linalg.norm(data.shared_effect)
+    # Estimated from ~180 two-class people whose own effects are 20 times as large.
+    assert abs(eraser.directions_[0] @ truth) > 0.8
+    np.testing.assert_allclose(
+        eraser.directions_ @ eraser.directions_.T, np.eye(len(eraser.directions_)), atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_shared_direction_blinds_attackers_of_other_people(seed):
+    """On the realistic preset (300 training people, 100 others attacked), the tested
+    directions alone (shared=False) found nothing for two of three seeds; the shared
+    direction cuts a held-out attacker's within-identity AUC every time. Measured (LR, C=0.1):
+    raw 0.836 / 0.885 / 0.826, shared=False 0.652 / 0.876 / 0.826, shared=True 0.637 /
+    0.644 / 0.664."""
+    from skblind.datasets import make_realistic_blinding_problem
+
+    data = make_realistic_blinding_problem(400, random_state=seed)
+    train, test = data.subject < 300, data.subject >= 300
+    eraser = WithinIdentityEraser(random_state=0).fit(
+        data.X[train], data.subject[train], sensitive_features=data.sensitive[train]
+    )
+    blinded = held_out_within_auc(
+        eraser.transform(data.X[test]), data.sensitive[test], data.subject[test]
+    )
+    raw = held_out_within_auc(data.X[test], data.sensitive[test], data.subject[test])
+    assert raw > 0.8 and blinded < raw - 0.15 and blinded < 0.7, (raw, blinded)
