@@ -25,6 +25,7 @@ __all__ = [
     "plot_feature_removal",
     "plot_group_tpr",
     "plot_leakage",
+    "plot_learning_curve",
     "plot_verification_curves",
     "plot_tradeoff",
     "plot_tsne",
@@ -502,6 +503,72 @@ def plot_leakage(leakage, *, attribute=None, axes=None):
         "leakage detected",
         fontsize=9,
     )
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curve(
+    leakage, *, attribute=None, metric="within_auc", goal=None, band=True, logx=False, ax=None
+):
+    """How leakage to held-out attackers changes with the people a method is fitted on.
+
+    One line per representation: the largest ``metric`` over the attackers at each number
+    of training subjects, with a band from the smallest to the largest attacker (``band``);
+    a dotted line at chance.
+
+    Parameters
+    ----------
+    leakage : pandas.DataFrame
+        Leakage tables of :func:`~skblind.evaluation.audit_report` (one protocol), stacked,
+        with a ``training_subjects`` column: how many subjects each method was fitted on.
+    attribute : str, default=None
+        The attribute drawn; None takes the first in the table.
+    metric : {"within_auc", "balanced_accuracy"}, default="within_auc"
+        What the attackers score.
+    goal : float, default=None
+        Draws a dashed line at this level (e.g. 0.55), labelled "goal".
+    band : bool, default=True
+        Shade each representation's range over the attackers (for a few lines).
+    logx : bool, default=False
+        Training subjects on a logarithmic axis.
+    ax : matplotlib Axes, default=None
+        None draws on a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if "training_subjects" not in leakage:
+        raise ValueError("the leakage table needs a 'training_subjects' column")
+    if metric not in ("within_auc", "balanced_accuracy"):
+        raise ValueError(f"metric must be 'within_auc' or 'balanced_accuracy'; got {metric!r}")
+    attribute = leakage.attribute.iloc[0] if attribute is None else attribute
+    rows = leakage[leakage.attribute == attribute]
+    if rows.empty:
+        raise ValueError(f"no rows of attribute {attribute!r} in the leakage table")
+    fig, (ax,) = _axes(1, ax, width=6.0, height=4.2)
+    spread = rows.groupby(["representation", "training_subjects"], sort=False)[metric].agg(
+        ["min", "max"]
+    )
+    for k, (name, line) in enumerate(spread.groupby(level=0, sort=False)):
+        line = line.droplevel(0).sort_index()
+        x = line.index.to_numpy(dtype=float)
+        ax.plot(x, line["max"], marker="o", color=f"C{k % 10}", label=name)
+        if band:
+            ax.fill_between(x, line["min"], line["max"], color=f"C{k % 10}", alpha=0.12)
+    chance = 0.5 if metric == "within_auc" else rows["chance"].mean()
+    ax.axhline(chance, color="grey", linestyle=":", label=f"chance ({chance:.2f})")
+    if goal is not None:
+        ax.axhline(goal, color="black", linestyle="--", linewidth=0.8, label=f"goal ({goal})")
+    if logx:
+        ax.set_xscale("log")
+    sizes = np.unique(rows["training_subjects"].to_numpy(dtype=float))
+    ax.set_xticks(sizes, [f"{size:g}" for size in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("subjects the method was fitted on (the attacked ones never among them)")
+    label = "within-identity AUC" if metric == "within_auc" else "balanced accuracy"
+    ax.set_ylabel(f"{label} on {attribute}: largest attacker (band: all)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 

@@ -204,3 +204,32 @@ def test_feature_removal_is_the_same_in_parallel(problem):
     two = feature_removal_curve(representations, problem.sensitive, n_jobs=2, **args)
     pd.testing.assert_frame_equal(one, two)
     assert one.representation.tolist() == ["raw", "raw", "LEACE", "LEACE"]
+
+
+def test_learning_curve_one_line_per_representation_with_its_worst_attacker():
+    from skblind.evaluation import plot_learning_curve
+
+    rows = [
+        dict(
+            representation=rep,
+            attribute="smiling",
+            probe=probe,
+            training_subjects=n,
+            within_auc=value,
+            balanced_accuracy=value,
+            chance=0.5,
+        )
+        for rep, values in {"raw": (0.7, 0.72), "blinded": (0.6, 0.52)}.items()
+        for n, value in zip((20, 32), values, strict=True)
+        for probe, value in (("LR", value), ("SVM", value - 0.05))
+    ]
+    fig = plot_learning_curve(pd.DataFrame(rows), goal=0.55)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["blinded"].get_ydata(), [0.6, 0.52])  # the worst attacker
+    np.testing.assert_allclose(lines["raw"].get_xdata(), [20, 32])
+    assert "goal (0.55)" in lines and "chance (0.50)" in lines
+    with pytest.raises(ValueError, match="training_subjects"):
+        plot_learning_curve(pd.DataFrame(rows).drop(columns="training_subjects"))
+    with pytest.raises(ValueError, match="metric must be"):
+        plot_learning_curve(pd.DataFrame(rows), metric="accuracy")
