@@ -69,7 +69,7 @@ def methods(epochs, random_state=0):
         "LEACE": LEACEEraser(),
         "INLP": INLPEraser(),
         "WithinIdentityEraser": WithinIdentityEraser(random_state=random_state),
-        "IVE": IVEEraser(random_state=random_state),
+        "IVE": IVEEraser(random_state=random_state, n_jobs=-1),
         "SensitiveNets (paper)": SensitiveNetsSuppressor(**learned),
         "LNTL (paper)": LNTLSuppressor(**learned),
         "PASS": PASSSuppressor(**learned),
@@ -176,9 +176,8 @@ def fit_times(models, X, y, sensitive):
     return times
 
 
-def orl_rows(X, faces, n_jobs):
+def orl_rows(X, faces, n_jobs, tables, verifications, save):
     """Every method on ORL, at 20, 27 and 32 training subjects (n_splits 2, 3, 5)."""
-    tables, verifications = [], []
     for n_splits in (2, 3, 5):
         n_train = 40 - 40 // n_splits
         models = methods(DEFAULT_EPOCHS)
@@ -201,13 +200,12 @@ def orl_rows(X, faces, n_jobs):
         table["fit_seconds"] = table["representation"].map(times)
         tables.append(table)
         verifications.append(verification.assign(data="ORL", training_subjects=n_train))
+        save()
         print(f"ORL, {n_train} training subjects: done", flush=True)
-    return tables, verifications
 
 
-def synthetic_rows(sizes, test_subjects, n_jobs, random_state=0):
+def synthetic_rows(sizes, test_subjects, n_jobs, tables, verifications, save, random_state=0):
     """Every method on the preset: fitted on n subjects, attacked on others of the same world."""
-    tables, verifications = [], []
     for n in sizes:
         data = make_realistic_blinding_problem(n + test_subjects, random_state=random_state)
         train = data.subject < n
@@ -289,23 +287,23 @@ def main():
         print(check.round(3).to_string(index=False), flush=True)
         inside = check[["balanced_accuracy_inside", "within_auc_inside"]].sum()
         print(f"inside the preset's spread: {dict(inside)} of {len(check)} each", flush=True)
+
+    def save():
+        """Write what is measured so far (a long run keeps its finished parts)."""
+        pd.concat(tables, ignore_index=True).to_csv(output / "generalisation.csv", index=False)
+        pd.concat(verifications, ignore_index=True).to_csv(output / "verification.csv", index=False)
+
     if "orl" in args.parts:
         start = time.perf_counter()
-        orl_tables, orl_verifications = orl_rows(X, faces, args.n_jobs)
-        tables += orl_tables
-        verifications += orl_verifications
+        orl_rows(X, faces, args.n_jobs, tables, verifications, save)
         print(f"2. ORL ({time.perf_counter() - start:.0f} s)", flush=True)
     if "synthetic" in args.parts:
         start = time.perf_counter()
-        syn_tables, syn_verifications = synthetic_rows(args.sizes, args.test_subjects, args.n_jobs)
-        tables += syn_tables
-        verifications += syn_verifications
+        synthetic_rows(args.sizes, args.test_subjects, args.n_jobs, tables, verifications, save)
         print(f"3. The synthetic preset ({time.perf_counter() - start:.0f} s)", flush=True)
     if not tables:
         return
     table = pd.concat(tables, ignore_index=True)
-    table.to_csv(output / "generalisation.csv", index=False)
-    pd.concat(verifications, ignore_index=True).to_csv(output / "verification.csv", index=False)
     plot_learning_curves(table, output / "learning_curve.png")
     removed = table[table["attribute"].isin(["smiling", "sensitive"])]
     summary = removed.groupby(["data", "training_subjects", "representation"], sort=False).agg(
@@ -329,9 +327,7 @@ def main():
             .round(3)
             .to_string()
         )
-    print(
-        f"Wrote {output}/generalisation.csv, verification.csv, preset_check.csv, learning_curve.png"
-    )
+    print(f"Wrote {output}/generalisation.csv, verification.csv and learning_curve.png")
 
 
 if __name__ == "__main__":

@@ -187,7 +187,7 @@ def _parser():
         "--output",
         type=Path,
         default=Path("skblind-report"),
-        help="folder for the tables (CSV, JSON), the four figures and report.html "
+        help="folder for the tables (CSV, JSON), the five figures and report.html "
         "(default: skblind-report)",
     )
     demo.add_argument(

@@ -74,8 +74,16 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
         "n_iterations=5",
         "n_iterations=10",
     ]
-    for figure in ("tsne_smiling.png", "tpr_by_smiling.png", "tradeoff.png"):
+    for figure in (
+        "tsne_smiling.png",
+        "tpr_by_smiling.png",
+        "tradeoff.png",
+        "learning_curve_smiling.png",
+    ):
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
+    curve = pd.read_csv(tmp_path / "learning_curve.csv")
+    assert set(curve.representation) == {"raw", "LEACE", "Blinder"}
+    assert curve.training_subjects.nunique() == 2  # 2 (the demo's --folds here) and 3 folds
     page = (tmp_path / "report.html").read_text()
     for heading in ("Leakage", "Verification", "Trade-off", "Fairness", "Figures"):
         assert f"<h2>{heading}</h2>" in page
@@ -236,7 +244,7 @@ def test_a_failed_audit_leaves_no_empty_output_folder(tmp_path, capsys):
     assert kept.is_dir()  # a folder the user made stays
 
 
-def test_demo_help_names_the_four_figures(capsys):
+def test_demo_help_names_the_five_figures(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
-    assert "four figures" in capsys.readouterr().out
+    assert "five figures" in capsys.readouterr().out

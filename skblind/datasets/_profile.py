@@ -252,7 +252,7 @@ def make_realistic_blinding_problem(
     Parameters
     ----------
     n_subjects : int, default=40
-        Number of identities.
+        Number of identities (at least 2).
     n_per_subject : int, default=10
         Rows per identity (at least 2).
     profile : str or dict, default="orl-sface-pooled"
@@ -279,6 +279,8 @@ def make_realistic_blinding_problem(
     >>> data.X.shape
     (200, 1024)
     """
+    if n_subjects < 2:
+        raise ValueError(f"n_subjects must be at least 2; got {n_subjects}")
     if n_per_subject < 2:
         raise ValueError(f"n_per_subject must be at least 2; got {n_per_subject}")
     if isinstance(profile, str):

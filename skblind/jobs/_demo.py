@@ -146,9 +146,9 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     ----------
     output : pathlib.Path
         Folder for ``table_1_*.csv``, ``table_2_*.csv``, ``verification.csv``,
-        ``tradeoff.csv``, ``report.json``, ``report.html`` (everything on one page),
-        ``tsne_smiling.png``, ``feature_removal_smiling.png``, ``tpr_by_smiling.png``
-        and ``tradeoff.png``.
+        ``tradeoff.csv``, ``learning_curve.csv``, ``report.json``, ``report.html``
+        (everything on one page), ``tsne_smiling.png``, ``feature_removal_smiling.png``,
+        ``tpr_by_smiling.png``, ``tradeoff.png`` and ``learning_curve_smiling.png``.
     n_subjects : int, default=40
         Use the first ``n_subjects`` ORL subjects (fewer for a quick run).
     folds : int, default=5

@@ -12,6 +12,10 @@ from ._eraser_base import BaseEraser
 
 __all__ = ["IVEEraser"]
 
+#: Rows each tree of the default forest draws (at most): enough to rank dimensions, and a
+#: round on 20,000 templates then costs what it costs on 5,000.
+MAX_TREE_SAMPLES = 5000
+
 
 def _count(value, n_features):
     """An int, or a fraction of ``n_features`` (at least 1)."""
@@ -37,9 +41,12 @@ class IVEEraser(BaseEraser):
     step : int or float in (0, 1), default=0.02
         Dimensions eliminated per round: a number, or a share of ``n_features``.
     estimator : classifier with ``feature_importances_``, default=None
-        The tree ensemble; None takes ``RandomForestClassifier(n_estimators=100)``.
+        The tree ensemble; None takes a ``RandomForestClassifier`` of 100 trees, each
+        grown on a bootstrap draw of at most 5,000 rows, with balanced class weights.
     random_state : int, RandomState instance or None, default=None
         Seed of the ensemble in each round.
+    n_jobs : int, default=None
+        Processes of the default forest (ignored when ``estimator`` is given).
 
     Attributes
     ----------
@@ -77,13 +84,15 @@ class IVEEraser(BaseEraser):
         ],
         "estimator": [HasMethods(["fit"]), None],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
     }
 
-    def __init__(self, n_eliminate=0.2, step=0.02, estimator=None, random_state=None):
+    def __init__(self, n_eliminate=0.2, step=0.02, estimator=None, random_state=None, n_jobs=None):
         self.n_eliminate = n_eliminate
         self.step = step
         self.estimator = estimator
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _fit(self, X, codes):
         n_features = X.shape[1]
@@ -96,7 +105,13 @@ class IVEEraser(BaseEraser):
         step = _count(self.step, n_features)
         rng = check_random_state(self.random_state)
         base = (
-            RandomForestClassifier(n_estimators=100, oob_score=True, class_weight="balanced")
+            RandomForestClassifier(
+                n_estimators=100,
+                max_samples=min(len(X), MAX_TREE_SAMPLES),
+                oob_score=True,
+                class_weight="balanced",
+                n_jobs=self.n_jobs,
+            )
             if self.estimator is None
             else self.estimator
         )

@@ -76,6 +76,8 @@ def test_refitting_a_draw_recovers_its_profile(shipped):
 def test_bad_inputs_are_named():
     with pytest.raises(ValueError, match="unknown profile 'celeba'"):
         make_realistic_blinding_problem(profile="celeba")
+    with pytest.raises(ValueError, match="n_subjects must be at least 2"):
+        make_realistic_blinding_problem(n_subjects=1)
     with pytest.raises(ValueError, match="n_per_subject must be at least 2"):
         make_realistic_blinding_problem(n_per_subject=1)
     rng = np.random.default_rng(0)
