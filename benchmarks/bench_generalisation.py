@@ -240,7 +240,7 @@ def synthetic_rows(sizes, test_subjects, n_jobs, tables, verifications, save, ra
         table["fit_seconds"] = table["representation"].map(times)
         tables.append(table)
         verifications.append(verification.assign(data="synthetic preset", training_subjects=n))
-    return tables, verifications
+        save()
 
 
 def plot_learning_curves(table, path):
