@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import check_random_state
 
 from .._compat import HasMethods, Interval
@@ -140,5 +141,4 @@ def _balanced_oob(model, codes):
     votes = model.oob_decision_function_
     seen = np.isfinite(votes).all(axis=1)
     predicted = model.classes_[np.argmax(votes[seen], axis=1)]
-    truth = codes[seen]
-    return float(np.mean([np.mean(predicted[truth == c] == c) for c in np.unique(truth)]))
+    return float(balanced_accuracy_score(codes[seen], predicted))
