@@ -37,9 +37,9 @@ def _find_faces(settings, images):
     """Detect and align each image; returns the crops and which images had a face."""
     backbone = load_backbone(settings.backbone, settings.weights, settings.device)
     detector = load_detector(settings.detector, settings.device) if settings.detector else None
+    detections = detector.detect_many(images) if detector is not None else [None] * len(images)
     crops, found = [], []
-    for rgb in images:
-        detection = detector.detect(rgb) if detector is not None else None
+    for rgb, detection in zip(images, detections, strict=True):
         has_face = detector is None or detection is not None
         found.append(has_face)
         if has_face or settings.whole_image_fallback:

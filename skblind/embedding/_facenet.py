@@ -85,6 +85,17 @@ def facenet_weights_path(name, weights=None, download=True):
     )
 
 
+def _fold_batch_norms(model):
+    """Fold each ``BasicConv2d``'s batch normalisation into its convolution (eval mode)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    for module in model.modules():
+        if isinstance(getattr(module, "bn", None), torch.nn.BatchNorm2d):
+            module.conv = fuse_conv_bn_eval(module.conv, module.bn)
+            module.bn = torch.nn.Identity()
+    return model
+
+
 class FacenetBackbone(Backbone):
     """InceptionResnetV1 (FaceNet) from facenet-pytorch, on 160x160 box crops.
 
@@ -92,6 +103,11 @@ class FacenetBackbone(Backbone):
     followed by ``fixed_image_standardization``, as its ``MTCNN`` does. ``layer="embedding"``
     is the L2-normalised 512-d output, ``layer="pooled"`` the 1792-d output of the
     global average pooling that precedes the bottleneck.
+
+    For inference each convolution absorbs the batch normalisation that follows it and
+    the network runs in the channels-last memory layout: the same function (outputs
+    within 1e-7 of facenet-pytorch's module), about 1.3x faster on a CPU
+    (``benchmarks/bench_embedding.py``).
     """
 
     layers = {"embedding": 512, "pooled": 1792}
@@ -109,7 +125,9 @@ class FacenetBackbone(Backbone):
             model.logits = torch.nn.Linear(512, num_classes)
         model.load_state_dict(state)
         self._device = torch.device(device)
-        self._model = model.eval().to(self._device)
+        self._model = _fold_batch_norms(model.eval()).to(
+            self._device, memory_format=torch.channels_last
+        )
         self._pooled = None
         self._model.avgpool_1a.register_forward_hook(self._keep_pooled)
 
@@ -126,7 +144,9 @@ class FacenetBackbone(Backbone):
     def embed(self, crops, layer):
         from facenet_pytorch import fixed_image_standardization
 
-        batch = fixed_image_standardization(torch.stack(list(crops))).to(self._device)
+        batch = fixed_image_standardization(torch.stack(list(crops))).to(
+            self._device, memory_format=torch.channels_last
+        )
         with torch.inference_mode():
             out = self._model(batch)
         if layer == "pooled":

@@ -8,6 +8,7 @@ import torch
 from facenet_pytorch import InceptionResnetV1, fixed_image_standardization
 
 from skblind.embedding import FACENET_WEIGHTS, FaceEmbedder, FacenetWeightsError
+from skblind.embedding._backbones import load_backbone
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,10 @@ def test_embedding_equals_facenet_pytorch(seeded_weights, crops):
         reference = model(batch).numpy()
     assert ours.shape == (5, 512)
     assert np.abs(ours - reference).max() <= 1e-5
+    # ... computed by the inference form: batch norms folded, channels-last weights.
+    inference = load_backbone("facenet-vggface2", path, "cpu")._model
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in inference.modules())
+    assert inference.conv2d_1a.conv.weight.is_contiguous(memory_format=torch.channels_last)
 
 
 def test_pooled_is_the_input_of_the_bottleneck(seeded_weights, crops):
@@ -93,3 +98,29 @@ def test_mtcnn_pipeline_on_real_faces(seeded_weights, orl):
     )
     X = embedder.fit_transform(orl.images[:4])
     assert X.shape == (4, 512) and np.isfinite(X).all()
+
+
+def test_mtcnn_batches_same_sized_images_and_keeps_each_ones_detection(orl, blank_image):
+    """detect_many hands MTCNN the same-sized images together (several calls when their
+    pixels exceed its budget) and gives each image the face a call of its own finds."""
+    from skblind.embedding._detectors import MTCNNDetector
+    from skblind.embedding._images import to_rgb_uint8
+
+    detector = MTCNNDetector("cpu")
+    detector.batch_pixels = 3 * 92 * 112  # ORL's six faces go in two calls
+    rgb = [to_rgb_uint8(image, i) for i, image in enumerate([*orl.images[:7], blank_image])]
+    bigger = np.repeat(np.repeat(rgb[6], 2, axis=0), 2, axis=1)
+    images = [*rgb[:3], rgb[7], bigger, *rgb[3:6]]
+    calls = []
+    batched_detect = detector._net.detect
+    detector._net.detect = lambda pils, **kw: calls.append(len(pils)) or batched_detect(pils, **kw)
+    many = detector.detect_many(images)
+    assert sorted(calls) == [1, 1, 3, 3]
+    for image, detection in zip(images, many, strict=True):
+        alone = detector.detect(image)
+        if alone is None:
+            assert detection is None
+            continue
+        np.testing.assert_allclose(detection.box, alone.box, atol=1e-3)
+        np.testing.assert_allclose(detection.landmarks, alone.landmarks, atol=1e-3)
+    assert many[3] is None and all(d is not None for i, d in enumerate(many) if i != 3)
