@@ -23,10 +23,13 @@ Every row: held-out within-identity AUC and balanced accuracy per attacker with 
 intervals, verification ROC AUC of the held-out people, the fit time. Writes
 ``generalisation.csv``, ``verification.csv``, ``preset_check.csv`` and
 ``learning_curve.png`` (the largest within-identity AUC over attackers against training
-subjects, one line per method; ORL and synthetic panels).
+subjects, one line per method; ORL and synthetic panels). ``--merge`` adds the rows of
+earlier outputs for data sets and sizes this run did not measure (a long benchmark in
+pieces: ``--parts synthetic --sizes 2000 --merge <the 40/200 run's folder>``).
 
     python benchmarks/bench_generalisation.py [--sizes 40 200 2000] [--test-subjects 100]
         [--draws 5] [--output bench-generalisation] [--n-jobs -1] [--parts ...]
+        [--merge FOLDER ...]
 """
 
 import argparse
@@ -61,8 +64,8 @@ DEFAULT_EPOCHS = 60
 def methods(epochs, random_state=0):
     """Every method at its defaults (the learned ones with ``epochs`` epochs).
 
-    The recipe twice: at its defaults, and without its learned encoder (its closed-form
-    stages alone), so that each stage's share is measured.
+    The recipe twice: at its defaults (its closed-form stages), and with
+    :func:`recipe_encoder` in front, so that the learned stage's share is measured.
     """
     learned = dict(max_epochs=epochs, progress=False, random_state=random_state)
     return {
@@ -73,8 +76,8 @@ def methods(epochs, random_state=0):
         "SensitiveNets (paper)": SensitiveNetsSuppressor(**learned),
         "LNTL (paper)": LNTLSuppressor(**learned),
         "PASS": PASSSuppressor(**learned),
-        "Blinder (recipe)": Blinder(recipe_encoder(**learned), random_state=random_state),
-        "Blinder, erasers only": Blinder("passthrough", random_state=random_state),
+        "Blinder (recipe)": Blinder(random_state=random_state),
+        "Blinder + recipe_encoder": Blinder(recipe_encoder(**learned), random_state=random_state),
     }
 
 
@@ -243,6 +246,22 @@ def synthetic_rows(sizes, test_subjects, n_jobs, tables, verifications, save, ra
         save()
 
 
+def merge(table, verification, folders):
+    """This run's rows, then those of earlier outputs for data sets and sizes it lacks."""
+
+    def key(frame):
+        return pd.Series(list(zip(frame["data"], frame["training_subjects"], strict=True)))
+
+    tables, verifications = [table], [verification]
+    for folder in map(Path, folders):
+        measured = set(key(pd.concat(tables, ignore_index=True)))
+        earlier = pd.read_csv(folder / "generalisation.csv")
+        tables.append(earlier[~key(earlier).isin(measured).to_numpy()])
+        earlier = pd.read_csv(folder / "verification.csv")
+        verifications.append(earlier[~key(earlier).isin(measured).to_numpy()])
+    return pd.concat(tables, ignore_index=True), pd.concat(verifications, ignore_index=True)
+
+
 def plot_learning_curves(table, path):
     """:func:`~skblind.evaluation.plot_learning_curve` of smiling, one panel per data set."""
     removed = table[table["attribute"].isin(["smiling", "sensitive"])]
@@ -266,6 +285,14 @@ def main():
     parser.add_argument("--draws", type=int, default=5)
     parser.add_argument("--output", default="bench-generalisation")
     parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument(
+        "--merge",
+        nargs="*",
+        default=[],
+        metavar="FOLDER",
+        help="earlier outputs of this script: their rows of data sets and sizes this run "
+        "did not measure join the summary, the CSVs and the learning curve",
+    )
     parser.add_argument(
         "--parts",
         nargs="+",
@@ -303,7 +330,10 @@ def main():
         print(f"3. The synthetic preset ({time.perf_counter() - start:.0f} s)", flush=True)
     if not tables:
         return
-    table = pd.concat(tables, ignore_index=True)
+    table, verification = pd.concat(tables), pd.concat(verifications)
+    table, verification = merge(table, verification, args.merge)
+    table.to_csv(output / "generalisation.csv", index=False)
+    verification.to_csv(output / "verification.csv", index=False)
     plot_learning_curves(table, output / "learning_curve.png")
     removed = table[table["attribute"].isin(["smiling", "sensitive"])]
     summary = removed.groupby(["data", "training_subjects", "representation"], sort=False).agg(

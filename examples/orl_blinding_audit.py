@@ -51,7 +51,8 @@ representations = {
     "INLP": INLPEraser(),
     "SensitiveNets (paper)": SensitiveNetsSuppressor(**COMMON),
     "LNTL (paper)": LNTLSuppressor(**COMMON),
-    "Blinder": Blinder(recipe_encoder(**COMMON), random_state=0),
+    "Blinder": Blinder(random_state=0),
+    "Blinder + recipe_encoder": Blinder(recipe_encoder(**COMMON), random_state=0),
     "Blinder, LNTL encoder": Blinder(
         LNTLSuppressor(suppression="mmd", lam=2.0, module__init="identity", **COMMON),
         random_state=0,

@@ -34,7 +34,6 @@ from skblind.suppression import (
     LEACEEraser,
     LNTLSuppressor,
     SensitiveNetsSuppressor,
-    recipe_encoder,
 )
 
 faces = load_orl_faces()
@@ -45,7 +44,7 @@ methods = {
     "INLP": INLPEraser(),
     "SensitiveNets (paper)": SensitiveNetsSuppressor(**quick),
     "LNTL (paper)": LNTLSuppressor(**quick),
-    "Blinder": Blinder(recipe_encoder(**quick), random_state=0),
+    "Blinder": Blinder(random_state=0),
 }
 leakage, verification = audit_report(
     X,
@@ -84,7 +83,7 @@ print(verification[["representation", "roc_auc", "accuracy"]].round(4).to_string
 # t-SNE of the raw features and of the Blinder's output, coloured by smiling (Figs. 3 and
 # 5), and a probe's accuracy as features are removed at random (Fig. 4). Here the methods
 # are fitted on all subjects: the figures illustrate, the audit above measures.
-blinded = Blinder(recipe_encoder(**quick), random_state=0)
+blinded = Blinder(random_state=0)
 phi = blinded.fit_transform(X, faces.subject, sensitive_features=faces.smiling)
 points = tsne_points({"raw": X, "Blinder": phi})
 plot_tsne(points, faces.smiling, label_names={0: "no", 1: "smiling"})

@@ -275,11 +275,17 @@ def _parser():
     fit.add_argument(
         "--method",
         default="blinder",
-        choices=["blinder", "sensitivenets", "lntl"],
-        help="blinder: skblind's recipe (default); sensitivenets, lntl: the papers' methods",
+        choices=["blinder", "blinder+encoder", "sensitivenets", "lntl"],
+        help="blinder: skblind's recipe (default; closed-form, no training); "
+        "blinder+encoder: with its learned encoder in front; sensitivenets, lntl: the "
+        "papers' methods",
     )
-    fit.add_argument("--lam", type=float, help="suppression weight (default: the method's)")
-    fit.add_argument("--max-epochs", type=int, help="training epochs (default: the method's)")
+    fit.add_argument(
+        "--lam", type=float, help="suppression weight of a learned method (default: its own)"
+    )
+    fit.add_argument(
+        "--max-epochs", type=int, help="training epochs of a learned method (default: its own)"
+    )
     fit.add_argument("--random-state", type=int, default=0)
     fit.add_argument("--output", type=Path, required=True, help="the .joblib file to write")
     fit.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -1,5 +1,6 @@
 import json
 
+import joblib
 import pandas as pd
 import pytest
 
@@ -138,8 +139,6 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
                 "subject",
                 "--sensitive",
                 "smiling",
-                "--max-epochs",
-                "3",
                 "--output",
                 str(model),
                 "--quiet",
@@ -248,3 +247,22 @@ def test_demo_help_names_the_five_figures(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
     assert "five figures" in capsys.readouterr().out
+
+
+def test_fit_refuses_training_options_for_the_recipe_without_an_encoder(tmp_path, orl, capsys):
+    table = pd.DataFrame(
+        {"path": orl.paths[10:30], "subject": orl.subject[10:30], "smiling": orl.smiling[10:30]}
+    )
+    table.to_csv(tmp_path / "faces.csv", index=False)
+    embeddings = tmp_path / "faces"
+    assert main(["embed", str(tmp_path / "faces.csv"), "--output", str(embeddings), "--quiet"]) == 0
+    args = ["fit", str(embeddings), "--y", "subject", "--sensitive", "smiling", "--quiet"]
+    model = tmp_path / "m.joblib"
+    assert main([*args, "--lam", "2", "--output", str(model)]) == 1
+    message = capsys.readouterr().err
+    assert "lam would be ignored" in message and "blinder+encoder" in message
+    assert not model.exists()
+    encoded = ["--method", "blinder+encoder", "--lam", "2", "--max-epochs", "1"]
+    assert main([*args, *encoded, "--output", str(model)]) == 0
+    fitted = joblib.load(model)
+    assert fitted.encoder_.lam == 2.0 and fitted.encoder_.max_epochs == 1

@@ -293,9 +293,9 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache
         np.where(faces_kept["smiling"][test] == 1, "smiling", "not smiling"),
     )
     log("Figure: feature removal (each method fitted inside the probe's folds)")
-    learned = ("SensitiveNets (paper)", "LNTL (paper)", "Blinder")
+    shown = ("SensitiveNets (paper)", "LNTL (paper)", "Blinder")
     removal = feature_removal_curve(
-        {"raw": X, **{name: suppressors[name] for name in learned}},
+        {"raw": X, **{name: suppressors[name] for name in shown}},
         faces_kept["smiling"],
         X=X,
         y=subjects,

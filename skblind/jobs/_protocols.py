@@ -27,7 +27,6 @@ from ..suppression import (
     LEACEEraser,
     LNTLSuppressor,
     SensitiveNetsSuppressor,
-    recipe_encoder,
 )
 
 __all__ = [
@@ -48,7 +47,8 @@ N_BOOT = 100
 def methods(max_epochs, random_state):
     """The blinding methods every job compares: erasers, the papers' methods, the recipe.
 
-    ``max_epochs=None`` keeps each learned method's own default.
+    ``max_epochs=None`` keeps each learned method's own default. The recipe runs at its
+    defaults (:class:`~skblind.suppression.Blinder`: closed-form stages, no encoder).
     """
     common = dict(progress=False, random_state=random_state)
     if max_epochs is not None:
@@ -58,7 +58,7 @@ def methods(max_epochs, random_state):
         "INLP": INLPEraser(),
         "SensitiveNets (paper)": SensitiveNetsSuppressor(**common),
         "LNTL (paper)": LNTLSuppressor(**common),
-        "Blinder": Blinder(recipe_encoder(**common), random_state=random_state),
+        "Blinder": Blinder(random_state=random_state),
     }
 
 

@@ -198,14 +198,15 @@ def fit_suppressor(
         The ``.joblib`` file to write (atomically).
     y, sensitive : str
         Label columns: what to keep (identities) and what to remove.
-    method : {"blinder", "sensitivenets", "lntl"}, default="blinder"
-        ``"blinder"``: skblind's recipe, :class:`~skblind.suppression.Blinder` with
-        :func:`~skblind.suppression.recipe_encoder` (``params`` go to the encoder, and
-        ``random_state`` to the Blinder as well); the others: the papers' methods.
+    method : {"blinder", "blinder+encoder", "sensitivenets", "lntl"}, default="blinder"
+        ``"blinder"``: skblind's recipe, :class:`~skblind.suppression.Blinder` at its
+        defaults; ``"blinder+encoder"``: with :func:`~skblind.suppression.recipe_encoder`
+        in front (``params`` go to the encoder, and ``random_state`` to the Blinder as
+        well); the others: the papers' methods.
     labels : path-like, default=None
         Extra labels CSV (see :func:`read_embeddings`).
     **params
-        Parameters of the suppressor (of the encoder for ``"blinder"``).
+        Parameters of the suppressor (of the encoder for ``"blinder+encoder"``).
 
     Returns
     -------
@@ -229,11 +230,13 @@ def make_suppressor(method, **params):
 
     Parameters
     ----------
-    method : {"blinder", "sensitivenets", "lntl"}
-        skblind's recipe or one of the papers' methods.
+    method : {"blinder", "blinder+encoder", "sensitivenets", "lntl"}
+        skblind's recipe (with the learned encoder in front) or one of the papers'
+        methods.
     **params
-        Parameters of the suppressor (of the encoder for ``"blinder"``); what is not
-        given keeps the estimator's default.
+        Parameters of the suppressor (of the encoder for ``"blinder+encoder"``; only
+        ``random_state`` and ``progress`` for ``"blinder"``, which learns no network);
+        what is not given keeps the estimator's default.
 
     Returns
     -------
@@ -242,10 +245,21 @@ def make_suppressor(method, **params):
     from ..suppression import Blinder, LNTLSuppressor, SensitiveNetsSuppressor, recipe_encoder
 
     if method == "blinder":
+        training = sorted(set(params) - {"random_state", "progress"})
+        if training:
+            raise ValueError(
+                f"method='blinder' (the recipe's closed-form stages) trains no network: "
+                f"{', '.join(training)} would be ignored; use method='blinder+encoder' to "
+                "train the recipe's encoder with them"
+            )
+        return Blinder(random_state=params.get("random_state"))
+    if method == "blinder+encoder":
         return Blinder(recipe_encoder(**params), random_state=params.get("random_state"))
     classes = {"sensitivenets": SensitiveNetsSuppressor, "lntl": LNTLSuppressor}
     if method not in classes:
-        raise ValueError(f"method={method!r}; choose 'blinder', 'sensitivenets' or 'lntl'")
+        raise ValueError(
+            f"method={method!r}; choose 'blinder', 'blinder+encoder', 'sensitivenets' or 'lntl'"
+        )
     return classes[method](**params)
 
 
