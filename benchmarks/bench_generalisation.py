@@ -25,7 +25,8 @@ intervals, verification ROC AUC of the held-out people, the fit time. Writes
 ``learning_curve.png`` (the largest within-identity AUC over attackers against training
 subjects, one line per method; ORL and synthetic panels). ``--merge`` adds the rows of
 earlier outputs for data sets and sizes this run did not measure (a long benchmark in
-pieces: ``--parts synthetic --sizes 2000 --merge <the 40/200 run's folder>``).
+pieces: ``--parts synthetic --sizes 2000 --merge <the 40/200 run's folder>``; with
+``--parts`` and nothing after it, only the merged folders are summarised and drawn).
 
     python benchmarks/bench_generalisation.py [--sizes 40 200 2000] [--test-subjects 100]
         [--draws 5] [--output bench-generalisation] [--n-jobs -1] [--parts ...]
@@ -246,25 +247,28 @@ def synthetic_rows(sizes, test_subjects, n_jobs, tables, verifications, save, ra
         save()
 
 
-def merge(table, verification, folders):
+def merge(tables, verifications, folders):
     """This run's rows, then those of earlier outputs for data sets and sizes it lacks."""
 
     def key(frame):
         return pd.Series(list(zip(frame["data"], frame["training_subjects"], strict=True)))
 
-    tables, verifications = [table], [verification]
+    tables, verifications = list(tables), list(verifications)
     for folder in map(Path, folders):
-        measured = set(key(pd.concat(tables, ignore_index=True)))
-        earlier = pd.read_csv(folder / "generalisation.csv")
-        tables.append(earlier[~key(earlier).isin(measured).to_numpy()])
-        earlier = pd.read_csv(folder / "verification.csv")
-        verifications.append(earlier[~key(earlier).isin(measured).to_numpy()])
+        measured = set(key(pd.concat(tables, ignore_index=True))) if tables else set()
+        for name, kept in (("generalisation.csv", tables), ("verification.csv", verifications)):
+            earlier = pd.read_csv(folder / name)
+            kept.append(earlier[~key(earlier).isin(measured).to_numpy()])
     return pd.concat(tables, ignore_index=True), pd.concat(verifications, ignore_index=True)
 
 
 def plot_learning_curves(table, path):
     """:func:`~skblind.evaluation.plot_learning_curve` of smiling, one panel per data set."""
     removed = table[table["attribute"].isin(["smiling", "sensitive"])]
+    order = {name: k for k, name in enumerate(["raw", *methods(1)])}  # same colours in each
+    removed = removed.sort_values(
+        "representation", key=lambda names: names.map(order), kind="stable"
+    )
     panels = list(dict.fromkeys(removed["data"]))
     fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 4.5), squeeze=False)
     for ax, data in zip(axes[0], panels, strict=True):
@@ -272,7 +276,7 @@ def plot_learning_curves(table, path):
         plot_learning_curve(
             part, attribute=part.attribute.iloc[0], goal=0.55, band=False, logx=True, ax=ax
         )
-        ax.set_title(f"{data}: held-out attackers, smiling", fontsize=9)
+        ax.set_title(f"{data}: held-out attackers, {part.attribute.iloc[0]}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -295,7 +299,7 @@ def main():
     )
     parser.add_argument(
         "--parts",
-        nargs="+",
+        nargs="*",
         choices=["preset", "orl", "synthetic"],
         default=["preset", "orl", "synthetic"],
     )
@@ -328,10 +332,9 @@ def main():
         start = time.perf_counter()
         synthetic_rows(args.sizes, args.test_subjects, args.n_jobs, tables, verifications, save)
         print(f"3. The synthetic preset ({time.perf_counter() - start:.0f} s)", flush=True)
-    if not tables:
+    if not tables and not args.merge:
         return
-    table, verification = pd.concat(tables), pd.concat(verifications)
-    table, verification = merge(table, verification, args.merge)
+    table, verification = merge(tables, verifications, args.merge)
     table.to_csv(output / "generalisation.csv", index=False)
     verification.to_csv(output / "verification.csv", index=False)
     plot_learning_curves(table, output / "learning_curve.png")

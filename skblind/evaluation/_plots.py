@@ -512,9 +512,10 @@ def plot_learning_curve(
 ):
     """How leakage to held-out attackers changes with the people a method is fitted on.
 
-    One line per representation: the largest ``metric`` over the attackers at each number
-    of training subjects, with a band from the smallest to the largest attacker (``band``);
-    a dotted line at chance.
+    One line per representation, in the order they first appear (the same order gives the
+    same colours on several axes; past ten lines the colours repeat dashed): the largest
+    ``metric`` over the attackers at each number of training subjects, with a band from
+    the smallest to the largest attacker (``band``); a dotted line at chance.
 
     Parameters
     ----------
@@ -553,7 +554,8 @@ def plot_learning_curve(
     for k, (name, line) in enumerate(spread.groupby(level=0, sort=False)):
         line = line.droplevel(0).sort_index()
         x = line.index.to_numpy(dtype=float)
-        ax.plot(x, line["max"], marker="o", color=f"C{k % 10}", label=name)
+        style = ("-", "--", ":")[k // 10 % 3]  # the 11th line on: the colours again, dashed
+        ax.plot(x, line["max"], marker="o", color=f"C{k % 10}", linestyle=style, label=name)
         if band:
             ax.fill_between(x, line["min"], line["max"], color=f"C{k % 10}", alpha=0.12)
     chance = 0.5 if metric == "within_auc" else rows["chance"].mean()

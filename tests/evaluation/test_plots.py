@@ -233,3 +233,18 @@ def test_learning_curve_one_line_per_representation_with_its_worst_attacker():
         plot_learning_curve(pd.DataFrame(rows).drop(columns="training_subjects"))
     with pytest.raises(ValueError, match="metric must be"):
         plot_learning_curve(pd.DataFrame(rows), metric="accuracy")
+
+
+def test_learning_curve_lines_past_ten_keep_apart():
+    """Eleven representations (the generalisation benchmark's count): no two lines look
+    alike, though matplotlib's cycle has ten colours."""
+    from skblind.evaluation import plot_learning_curve
+
+    rows = [
+        dict(representation=f"m{k}", attribute="s", probe="LR", training_subjects=n, within_auc=0.6)
+        for k in range(11)
+        for n in (40, 200)
+    ]
+    ax = plot_learning_curve(pd.DataFrame(rows)).axes[0]
+    looks = [(line.get_color(), line.get_linestyle()) for line in ax.get_lines()[:11]]
+    assert len(set(looks)) == 11
