@@ -85,6 +85,9 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     curve = pd.read_csv(tmp_path / "learning_curve.csv")
     assert set(curve.representation) == {"raw", "LEACE", "Blinder"}
     assert curve.training_subjects.nunique() == 2  # 2 (the demo's --folds here) and 3 folds
+    # every point read by the same attackers (Table I's audit has the whole battery)
+    assert set(curve.probe) == {"MLP", "SVM", "LR", "MLP-white", "kNN-cosine"}
+    assert curve.groupby("training_subjects").probe.nunique().eq(5).all()
     page = (tmp_path / "report.html").read_text()
     for heading in ("Leakage", "Verification", "Trade-off", "Fairness", "Figures"):
         assert f"<h2>{heading}</h2>" in page
