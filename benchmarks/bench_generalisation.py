@@ -9,7 +9,8 @@ Three parts, in one run:
    against the preset's spread (min-max over draws).
 2. **ORL.** Every method audited by held-out attackers (``audit_report``, smiling removed,
    glasses as the attribute that should survive), fitted per outer split on the other
-   subjects: 20, 27 and 32 training subjects (``n_splits`` 2, 3 and 5).
+   subjects: 20, 27 and 32 training subjects (``--orl-folds``: ``n_splits`` 2, 3 and 5),
+   each split drawn ``--orl-repeats`` times (3).
 3. **The synthetic preset at ``--sizes`` training subjects.** One draw of ``n +
    --test-subjects`` people from the same world; every method is fitted on the first
    ``n`` and the other ``--test-subjects`` are attacked (``audit_report`` on their fixed
@@ -29,8 +30,8 @@ pieces: ``--parts synthetic --sizes 2000 --merge <the 40/200 run's folder>``; wi
 ``--parts`` and nothing after it, only the merged folders are summarised and drawn).
 
     python benchmarks/bench_generalisation.py [--sizes 40 200 2000] [--test-subjects 100]
-        [--draws 5] [--output bench-generalisation] [--n-jobs -1] [--parts ...]
-        [--merge FOLDER ...]
+        [--orl-folds 2 3 5] [--orl-repeats 3] [--draws 5] [--output bench-generalisation]
+        [--n-jobs -1] [--parts ...] [--merge FOLDER ...]
 """
 
 import argparse
@@ -180,9 +181,10 @@ def fit_times(models, X, y, sensitive):
     return times
 
 
-def orl_rows(X, faces, n_jobs, tables, verifications, save):
-    """Every method on ORL, at 20, 27 and 32 training subjects (n_splits 2, 3, 5)."""
-    for n_splits in (2, 3, 5):
+def orl_rows(X, faces, folds, repeats, n_jobs, tables, verifications, save):
+    """Every method on ORL, fitted per outer split: ``folds`` 2, 3, 5 fit on 20, 27 and 32
+    subjects; each split ``repeats`` times (other subject draws)."""
+    for n_splits in folds:
         n_train = 40 - 40 // n_splits
         models = methods(DEFAULT_EPOCHS)
         train = faces.subject < n_train  # timing only: the audit fits per split itself
@@ -195,11 +197,17 @@ def orl_rows(X, faces, n_jobs, tables, verifications, save):
             remove=faces.smiling,
             representations={"raw": None, **models},
             n_splits=n_splits,
+            n_repeats=repeats,
             n_jobs=n_jobs,
             progress=False,
         )
         table = summarise(
-            leakage, verification, data="ORL", training_subjects=n_train, epochs=DEFAULT_EPOCHS
+            leakage,
+            verification,
+            data="ORL",
+            training_subjects=n_train,
+            epochs=DEFAULT_EPOCHS,
+            repeats=repeats,
         )
         table["fit_seconds"] = table["representation"].map(times)
         tables.append(table)
@@ -286,6 +294,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[40, 200, 2000])
     parser.add_argument("--test-subjects", type=int, default=100)
+    parser.add_argument(
+        "--orl-folds",
+        type=int,
+        nargs="+",
+        default=[2, 3, 5],
+        help="outer folds of the ORL audits (2, 3, 5: fitted on 20, 27, 32 subjects)",
+    )
+    parser.add_argument(
+        "--orl-repeats", type=int, default=3, help="repetitions of each ORL split (subject draws)"
+    )
     parser.add_argument("--draws", type=int, default=5)
     parser.add_argument("--output", default="bench-generalisation")
     parser.add_argument("--n-jobs", type=int, default=-1)
@@ -326,7 +344,9 @@ def main():
 
     if "orl" in args.parts:
         start = time.perf_counter()
-        orl_rows(X, faces, args.n_jobs, tables, verifications, save)
+        orl_rows(
+            X, faces, args.orl_folds, args.orl_repeats, args.n_jobs, tables, verifications, save
+        )
         print(f"2. ORL ({time.perf_counter() - start:.0f} s)", flush=True)
     if "synthetic" in args.parts:
         start = time.perf_counter()
