@@ -68,8 +68,8 @@ class Blinder(
         e.g. :func:`recipe_encoder` (SensitiveNets' net with a residual encoder and the
         MMD term; tune it through ``encoder__lam``). None and ``"passthrough"``: no
         encoder. None is the default because, measured on people the recipe never saw
-        (``benchmarks/bench_generalisation.py``), the learned encoder did not lower what
-        attackers of other people read below the erasers' level and cost up to 0.027 of
+        (``benchmarks/bench_generalisation.py``), what the learned encoder removed beyond
+        the erasers stayed within the attackers' intervals while it cost up to 0.027 of
         their verification ROC AUC.
     within : estimator, "passthrough" or None, default=None
         Then the within-identity stage; None builds :class:`WithinIdentityEraser`
