@@ -134,6 +134,8 @@ def _learning_curve(X, smiling, subjects, models, leakage, folds, n_jobs, cache,
         & leakage.probe.isin(CURVE_PROBES)
     )
     tables = [leakage[chosen].assign(training_subjects=n - n // folds)]
+    battery = default_probes()
+    probes = {name: battery[name] for name in CURVE_PROBES}
     for n_splits in sorted({2, 3} - {folds}):
         table, _ = audit_report(
             X,
@@ -141,7 +143,7 @@ def _learning_curve(X, smiling, subjects, models, leakage, folds, n_jobs, cache,
             groups=subjects,
             y=subjects,
             representations={"raw": None, **models},
-            probes={name: default_probes()[name] for name in CURVE_PROBES},
+            probes=probes,
             adaptive=False,
             n_splits=n_splits,
             n_jobs=n_jobs,
