@@ -11,27 +11,29 @@ Three parts, in one run:
    glasses as the attribute that should survive), fitted per outer split on the other
    subjects: 20, 27 and 32 training subjects (``--orl-folds``: ``n_splits`` 2, 3 and 5),
    each split drawn ``--orl-repeats`` times (3).
-3. **The synthetic preset at ``--sizes`` training subjects.** One draw of ``n +
-   --test-subjects`` people from the same world; every method is fitted on the first
-   ``n`` and the other ``--test-subjects`` are attacked (``audit_report`` on their fixed
-   representations, held-out protocol: the attackers train on some of those people and
-   are tested on the others: two outer halves, four attack folds in each, so every attacker
-   learns from about 3/8 of them). The learned methods train for the default 60 epochs up to
-   200 subjects and for as many gradient steps as 60 epochs take at 200 beyond it
-   (``epochs`` column).
+3. **The synthetic preset at ``--sizes`` training subjects.** One draw (``--random-state``,
+   also every method's seed) of ``n + --test-subjects`` people from the same world; every
+   method is fitted on the first ``n`` and the other ``--test-subjects`` are attacked
+   (``audit_report`` on their fixed representations, held-out protocol: the attackers train
+   on some of those people and are tested on the others: two outer halves, four attack
+   folds in each, so every attacker learns from about 3/8 of them). The learned methods
+   train for the default 60 epochs up to 200 subjects and for as many gradient steps as 60
+   epochs take at 200 beyond it (``epochs`` column).
 
 Every row: held-out within-identity AUC and balanced accuracy per attacker with their
 intervals, verification ROC AUC of the held-out people, the fit time. Writes
 ``generalisation.csv``, ``verification.csv``, ``preset_check.csv`` and
 ``learning_curve.png`` (the largest within-identity AUC over attackers against training
 subjects, one line per method; ORL and synthetic panels). ``--merge`` adds the rows of
-earlier outputs for data sets and sizes this run did not measure (a long benchmark in
-pieces: ``--parts synthetic --sizes 2000 --merge <the 40/200 run's folder>``; with
+earlier outputs for the methods, data sets and sizes this run did not measure (a long
+benchmark in pieces: ``--parts synthetic --sizes 2000 --merge <the 40/200 run's folder>``, or
+one method measured again: ``--methods "Blinder + recipe_encoder" --merge <folder>``; with
 ``--parts`` and nothing after it, only the merged folders are summarised and drawn).
 
-    python benchmarks/bench_generalisation.py [--sizes 40 200 2000] [--test-subjects 100]
+    python benchmarks/bench_generalisation.py [--sizes 40 200 1000 2000] [--test-subjects 100]
         [--orl-folds 2 3 5] [--orl-repeats 3] [--draws 5] [--output bench-generalisation]
-        [--n-jobs -1] [--parts ...] [--merge FOLDER ...]
+        [--random-state 0] [--n-jobs -1] [--parts ...] [--methods NAME ...]
+        [--merge FOLDER ...]
 """
 
 import argparse
@@ -63,14 +65,14 @@ from skblind.suppression import (  # noqa: E402
 DEFAULT_EPOCHS = 60
 
 
-def methods(epochs, random_state=0):
-    """Every method at its defaults (the learned ones with ``epochs`` epochs).
+def methods(epochs, random_state=0, names=None):
+    """Every method at its defaults (the learned ones with ``epochs`` epochs), or those named.
 
     The recipe twice: at its defaults (its closed-form stages), and with
     :func:`recipe_encoder` in front, so that the learned stage's share is measured.
     """
     learned = dict(max_epochs=epochs, progress=False, random_state=random_state)
-    return {
+    every = {
         "LEACE": LEACEEraser(),
         "INLP": INLPEraser(),
         "WithinIdentityEraser": WithinIdentityEraser(random_state=random_state),
@@ -81,6 +83,12 @@ def methods(epochs, random_state=0):
         "Blinder (recipe)": Blinder(random_state=random_state),
         "Blinder + recipe_encoder": Blinder(recipe_encoder(**learned), random_state=random_state),
     }
+    if names is None:
+        return every
+    unknown = sorted(set(names) - set(every))
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; choose among {list(every)}")
+    return {name: every[name] for name in names}
 
 
 def epochs_for(n_subjects):
@@ -181,12 +189,12 @@ def fit_times(models, X, y, sensitive):
     return times
 
 
-def orl_rows(X, faces, folds, repeats, n_jobs, tables, verifications, save):
-    """Every method on ORL, fitted per outer split: ``folds`` 2, 3, 5 fit on 20, 27 and 32
-    subjects; each split ``repeats`` times (other subject draws)."""
+def orl_rows(X, faces, folds, repeats, names, n_jobs, tables, verifications, save):
+    """Every method (or those named) on ORL, fitted per outer split: ``folds`` 2, 3, 5 fit
+    on 20, 27 and 32 subjects; each split ``repeats`` times (other subject draws)."""
     for n_splits in folds:
         n_train = 40 - 40 // n_splits
-        models = methods(DEFAULT_EPOCHS)
+        models = methods(DEFAULT_EPOCHS, names=names)
         train = faces.subject < n_train  # timing only: the audit fits per split itself
         times = fit_times(models, X[train], faces.subject[train], faces.smiling[train])
         leakage, verification = audit_report(
@@ -216,13 +224,16 @@ def orl_rows(X, faces, folds, repeats, n_jobs, tables, verifications, save):
         print(f"ORL, {n_train} training subjects: done", flush=True)
 
 
-def synthetic_rows(sizes, test_subjects, n_jobs, tables, verifications, save, random_state=0):
-    """Every method on the preset: fitted on n subjects, attacked on others of the same world."""
+def synthetic_rows(
+    sizes, test_subjects, names, n_jobs, tables, verifications, save, random_state=0
+):
+    """Every method (or those named) on the preset: fitted on n subjects, attacked on
+    others of the same world."""
     for n in sizes:
         data = make_realistic_blinding_problem(n + test_subjects, random_state=random_state)
         train = data.subject < n
         epochs = epochs_for(n)
-        models = methods(epochs, random_state)
+        models = methods(epochs, random_state, names)
         representations, times = {"raw": data.X[~train]}, {"raw": 0.0}
         for name, model in models.items():
             start = time.perf_counter()
@@ -248,6 +259,7 @@ def synthetic_rows(sizes, test_subjects, n_jobs, tables, verifications, save, ra
             data="synthetic preset",
             training_subjects=n,
             epochs=epochs,
+            random_state=random_state,
         )
         table["fit_seconds"] = table["representation"].map(times)
         tables.append(table)
@@ -256,10 +268,12 @@ def synthetic_rows(sizes, test_subjects, n_jobs, tables, verifications, save, ra
 
 
 def merge(tables, verifications, folders):
-    """This run's rows, then those of earlier outputs for data sets and sizes it lacks."""
+    """This run's rows, then those of earlier outputs for the methods, data sets and sizes
+    it did not measure."""
 
     def key(frame):
-        return pd.Series(list(zip(frame["data"], frame["training_subjects"], strict=True)))
+        columns = ("data", "training_subjects", "representation")
+        return pd.Series(list(zip(*(frame[c] for c in columns), strict=True)))
 
     tables, verifications = list(tables), list(verifications)
     for folder in map(Path, folders):
@@ -292,8 +306,14 @@ def plot_learning_curves(table, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[40, 200, 2000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[40, 200, 1000, 2000])
     parser.add_argument("--test-subjects", type=int, default=100)
+    parser.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="the synthetic part's draw of people and the seed of every method",
+    )
     parser.add_argument(
         "--orl-folds",
         type=int,
@@ -305,6 +325,13 @@ def main():
         "--orl-repeats", type=int, default=3, help="repetitions of each ORL split (subject draws)"
     )
     parser.add_argument("--draws", type=int, default=5)
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="measure only these methods (and raw); with --merge, earlier rows fill in the rest",
+    )
     parser.add_argument("--output", default="bench-generalisation")
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument(
@@ -345,12 +372,29 @@ def main():
     if "orl" in args.parts:
         start = time.perf_counter()
         orl_rows(
-            X, faces, args.orl_folds, args.orl_repeats, args.n_jobs, tables, verifications, save
+            X,
+            faces,
+            args.orl_folds,
+            args.orl_repeats,
+            args.methods,
+            args.n_jobs,
+            tables,
+            verifications,
+            save,
         )
         print(f"2. ORL ({time.perf_counter() - start:.0f} s)", flush=True)
     if "synthetic" in args.parts:
         start = time.perf_counter()
-        synthetic_rows(args.sizes, args.test_subjects, args.n_jobs, tables, verifications, save)
+        synthetic_rows(
+            args.sizes,
+            args.test_subjects,
+            args.methods,
+            args.n_jobs,
+            tables,
+            verifications,
+            save,
+            random_state=args.random_state,
+        )
         print(f"3. The synthetic preset ({time.perf_counter() - start:.0f} s)", flush=True)
     if not tables and not args.merge:
         return
