@@ -77,12 +77,16 @@ class Blinder(
         from 2,000).
     within : estimator, "passthrough" or None, default=None
         Then the within-identity stage; None builds :class:`WithinIdentityEraser`
-        (up to 32 directions, each tested against within-identity shuffles).
+        (up to 32 directions, each tested against within-identity shuffles). Its
+        parameters are settable on a default Blinder (``within__n_components``), which
+        then holds the stage it builds.
     linear : estimator, "passthrough" or None, default=None
         Then the linear stage; None builds :class:`LEACEEraser`: no linear probe beats a
-        constant on the training distribution.
+        constant on the training distribution. ``linear__method`` and the like are
+        settable as for ``within``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the stages built from None (stages passed in keep their own).
+        Seeds the within-identity and linear stages whose own ``random_state`` is None
+        (the default ones included); the encoder keeps its own.
 
     Attributes
     ----------
@@ -122,25 +126,53 @@ class Blinder(
         self.linear = linear
         self.random_state = random_state
 
+    #: The stage each of ``within`` and ``linear`` builds when it is None.
+    _DEFAULT_STAGES = {"within": WithinIdentityEraser, "linear": LEACEEraser}
+
+    def set_params(self, **params):
+        """Set the parameters; a default stage's own parameters too.
+
+        ``within__n_components=4`` on a Blinder whose ``within`` is None (the default)
+        sets ``within`` to the stage it builds, :class:`WithinIdentityEraser`, with that
+        parameter: a default Blinder is grid-searchable over its stages' parameters.
+
+        Parameters
+        ----------
+        **params
+            Estimator parameters, nested ones as ``stage__parameter``.
+
+        Returns
+        -------
+        self
+        """
+        for name, make in self._DEFAULT_STAGES.items():
+            nested = any(key.startswith(f"{name}__") for key in params)
+            if nested and params.get(name, getattr(self, name)) is None:
+                params = {name: make(), **{k: v for k, v in params.items() if k != name}}
+        return super().set_params(**params)
+
     def _stages(self):
-        """The (name, unfitted stage or None) pairs, the defaults built and seeded."""
+        """The (name, unfitted stage or None) pairs, the defaults built and seeded.
+
+        A stage whose ``random_state`` is None (a default one included) is seeded from
+        the Blinder's ``random_state``, in the order of the stages.
+        """
         rng = check_random_state(self.random_state)
-        defaults = {
-            "encoder": lambda: None,
-            "within": lambda: WithinIdentityEraser(
-                random_state=rng.randint(np.iinfo(np.int32).max)
-            ),
-            "linear": LEACEEraser,
-        }
         stages = []
-        for name, make in defaults.items():
+        for name in ("encoder", "within", "linear"):
             given = getattr(self, name)
+            if isinstance(given, str):  # "passthrough"
+                stages.append((name, None))
+                continue
             if given is None:
-                stage = make()
-            elif isinstance(given, str):  # "passthrough"
-                stage = None
+                if name not in self._DEFAULT_STAGES:
+                    stages.append((name, None))
+                    continue
+                stage = self._DEFAULT_STAGES[name]()
             else:
                 stage = clone(given)
+            if name != "encoder" and stage.get_params().get("random_state", False) is None:
+                stage.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
             stages.append((name, stage))
         return stages
 

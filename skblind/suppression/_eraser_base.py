@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
+from .._checks import check_float32_range
 from .._compat import _fit_context
 from .._persistence import VersionedPickleMixin
 from ._diagnostics import warn_if_collapsed
@@ -19,8 +20,11 @@ class BaseEraser(
 
     An eraser is the affine map ``transform(X) = X - (X - bias_) @ projection_``;
     subclasses set both in ``_fit(X, codes)``, which sees only the rows whose sensitive
-    label is known.
+    label is known. A subclass whose fit computes in float32 says why in
+    ``_float32_reason``; values beyond float32's range are then refused by name.
     """
+
+    _float32_reason = None
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, *, sensitive_features=None):
@@ -50,6 +54,8 @@ class BaseEraser(
     def _validated(self, X, sensitive_features):
         """Validate ``X``, encode ``sensitive_features`` (-1 where missing), set the classes."""
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        if self._float32_reason is not None:
+            check_float32_range(X, type(self).__name__, self._float32_reason)
         if sensitive_features is None:
             raise ValueError(
                 f"{type(self).__name__}.fit requires sensitive_features (the attribute to "
@@ -59,7 +65,7 @@ class BaseEraser(
         codes, self.sensitive_classes_ = encode_with_missing(
             sensitive_features, "sensitive_features"
         )
-        check_sensitive_classes(codes, self.sensitive_classes_, sensitive_features)
+        check_sensitive_classes(codes, self.sensitive_classes_)
         return X, codes
 
     @property

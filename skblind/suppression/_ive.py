@@ -74,6 +74,8 @@ class IVEEraser(BaseEraser):
     (8, 8)
     """
 
+    _float32_reason = "its decision trees compute in float32"
+
     _parameter_constraints = {
         "n_eliminate": [
             Interval(Integral, 1, None, closed="left"),

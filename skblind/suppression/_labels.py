@@ -1,19 +1,14 @@
 """Encoding of the labels given to the suppressors, with missing values allowed."""
 
 import numpy as np
-import pandas as pd
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import type_of_target
 
-__all__ = ["check_sensitive_classes", "encode_with_missing", "is_missing"]
+from .._checks import is_missing
+
+__all__ = ["check_sensitive_classes", "encode_with_missing"]
 
 #: What the label encoders treat as missing. -1 is a class like any other.
 MISSING = "None or NaN (pandas NA too); -1 and every other number are classes"
-
-
-def is_missing(values):
-    """Boolean mask of missing labels: None and NaN (or pandas NA / NaT)."""
-    return pd.isna(pd.Series(np.asarray(values, dtype=object).ravel())).to_numpy()
 
 
 def encode_with_missing(values, name):
@@ -52,7 +47,7 @@ def encode_with_missing(values, name):
     return codes, encoder.classes_
 
 
-def check_sensitive_classes(codes, classes, values):
+def check_sensitive_classes(codes, classes):
     """Refuse a sensitive attribute that cannot be suppressed as classes.
 
     Parameters
@@ -61,16 +56,15 @@ def check_sensitive_classes(codes, classes, values):
         Codes from :func:`encode_with_missing`, -1 where missing.
     classes : ndarray
         The distinct labels.
-    values : array-like of shape (n_samples,)
-        The labels as given (to tell a continuous attribute).
 
     Raises
     ------
     ValueError
         With fewer than two classes among the labelled samples, or with a continuous
-        attribute (as many classes as labelled samples, or more than half as many):
-        classes seen once cannot be told apart from noise, and erasing them collapses
-        the representation.
+        attribute (more than half as many distinct values as labelled samples): classes
+        seen once or twice cannot be told apart from noise, and erasing them collapses
+        the representation. Any few distinct values are classes, whatever their type:
+        two age groups coded 25.5 and 35.5 are two classes, as the audit takes them.
     """
     n_known = int(np.sum(codes >= 0))
     n_missing = len(codes) - n_known
@@ -80,12 +74,7 @@ def check_sensitive_classes(codes, classes, values):
             f"samples; got {classes.tolist()} ({n_known} labelled, {n_missing} missing; "
             f"missing means {MISSING})"
         )
-    known = np.asarray(values, dtype=object).ravel()[codes >= 0]
-    try:
-        continuous = type_of_target(known.astype(float)).startswith("continuous")
-    except (TypeError, ValueError):  # strings or other objects: classes by nature
-        continuous = False
-    if continuous or 2 * len(classes) > n_known:
+    if 2 * len(classes) > n_known:
         raise ValueError(
             f"sensitive_features has {len(classes)} distinct values among {n_known} "
             "labelled samples: it looks continuous, not like classes. Bin it into a few "

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from skorch.callbacks import Callback, PassthroughScoring
 from tqdm.auto import tqdm
 
+from .._checks import check_float32_range
 from .._compat import Interval, StrOptions, _fit_context
 from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
@@ -29,6 +30,8 @@ NET_PREFIXES = (
     "iterator_train__",
     "callbacks__",
 )
+
+_FLOAT32 = "its network computes in float32"
 
 
 class _EpochProgress(Callback):
@@ -157,6 +160,7 @@ class BaseSuppressor(
         """
         self._check_net_kwargs()
         X = validate_data(self, X, dtype=[np.float32, np.float64], ensure_min_samples=2)
+        check_float32_range(X, type(self).__name__, _FLOAT32)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None "
@@ -172,7 +176,7 @@ class BaseSuppressor(
         s_codes, self.sensitive_classes_ = encode_with_missing(
             sensitive_features, "sensitive_features"
         )
-        check_sensitive_classes(s_codes, self.sensitive_classes_, sensitive_features)
+        check_sensitive_classes(s_codes, self.sensitive_classes_)
         self._check_labels(y_codes, s_codes)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         device = resolve_device(self.device)
@@ -245,6 +249,7 @@ class BaseSuppressor(
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        check_float32_range(X, type(self).__name__, _FLOAT32)
         return (self._phi(X) - self.center_).astype(np.float32)
 
     def __sklearn_tags__(self):

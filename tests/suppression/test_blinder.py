@@ -163,3 +163,36 @@ def test_the_recipes_encoder_keeps_verification_of_people_it_never_saw():
     s, g = data.sensitive[test], data.subject[test]
     assert verification_roc_auc(Z, g) > verification_roc_auc(X, g) - 0.005
     assert held_out_within_auc(Z, s, g) < held_out_within_auc(X, s, g) - 0.12
+
+
+def test_a_default_blinders_stage_parameters_are_settable_and_searchable():
+    # repro2/blinder_within_param.py: within=None (the default) built its stage only at
+    # fit time, so within__n_components (README: grid-searchable) raised AttributeError
+    blinder = Blinder(random_state=0).set_params(within__n_components=4, linear__method="orth")
+    assert blinder.within.n_components == 4 and blinder.linear.method == "orth"
+    assert Blinder().get_params()["within"] is None  # setting nothing changes nothing
+    data = make_blinding_problem(
+        n_subjects=12, n_per_subject=6, n_features=16, identity_dim=4, random_state=0
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(
+            Blinder(random_state=0).set_fit_request(sensitive_features=True),
+            {"within__n_components": [0, 4]},
+            cv=GroupKFold(3),
+            scoring=lambda est, X, y: 0.0,
+        )
+        search.fit(data.X, data.subject, sensitive_features=data.sensitive, groups=data.subject)
+    assert (
+        search.best_estimator_.within_.n_components == search.best_params_["within__n_components"]
+    )
+
+
+def test_a_default_stage_set_by_parameter_is_seeded_as_the_default():
+    data = make_blinding_problem(n_subjects=20, random_state=0)
+    fit = dict(sensitive_features=data.sensitive)
+    default = Blinder(random_state=3).fit(data.X, data.subject, **fit)
+    same = Blinder(random_state=3).set_params(within__n_components=32)
+    np.testing.assert_array_equal(
+        same.fit(data.X, data.subject, **fit).transform(data.X), default.transform(data.X)
+    )
+    assert same.within_.random_state == default.within_.random_state
