@@ -7,6 +7,13 @@ now, and nothing else (imbalanced-learn's ``sklearn_compat`` does the same).
 
 from sklearn.base import _fit_context
 from sklearn.utils._metadata_requests import _MetadataRequester
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
-__all__ = ["HasMethods", "Interval", "StrOptions", "_MetadataRequester", "_fit_context"]
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "StrOptions",
+    "_MetadataRequester",
+    "_fit_context",
+    "validate_params",
+]

@@ -524,7 +524,7 @@ def test_audit_report_errors_name_the_attribute_and_fold(small):
     options = dict(probes={"LR": LogisticRegression()}, adaptive=False)
     s = small.sensitive.astype(object)
     s[::10] = None
-    with pytest.raises(ValueError, match=r"attribute 'sensitive' has 5 missing labels \(rows 0"):
+    with pytest.raises(ValueError, match=r"attribute 'sensitive' has 5 missing entries \(rows 0"):
         audit_report(small.X, s, groups=small.subject, **options)
     one_class = (small.subject < 4).astype(int)
     with pytest.raises(ValueError, match=r"'sensitive': training fold \d of 2 holds a single"):

@@ -9,7 +9,14 @@ from ._fairness import (
     verification_metric_frame,
 )
 from ._folds import probe_folds
-from ._leakage import PROTOCOLS, audit_report, audit_splits, diff_score, leakage_report
+from ._leakage import (
+    PROTOCOLS,
+    audit_report,
+    audit_splits,
+    diff_score,
+    leakage_report,
+    min_permutations,
+)
 from ._leakage_stats import within_identity_auc
 from ._plots import (
     feature_removal_curve,
@@ -55,6 +62,7 @@ __all__ = [
     "group_metric_frame",
     "leakage_report",
     "make_biased_split",
+    "min_permutations",
     "pair_groups",
     "pair_similarities",
     "plot_feature_removal",

@@ -9,8 +9,10 @@ the paper's: attackers trained on the representation of the model's own training
 which a step fitted on those rows can make look blind.
 """
 
+import math
 import os
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,8 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.utils.validation import check_array, check_consistent_length, check_memory
 from tqdm.auto import tqdm
 
+from .._checks import check_no_missing
+from .._compat import Interval, StrOptions, validate_params
 from ._attackers import adaptive_probe, attack_scores, default_probes
 from ._folds import probe_folds
 from ._leakage_stats import (
@@ -30,7 +34,14 @@ from ._leakage_stats import (
 )
 from ._verification import verification_report
 
-__all__ = ["PROTOCOLS", "audit_report", "audit_splits", "diff_score", "leakage_report"]
+__all__ = [
+    "PROTOCOLS",
+    "audit_report",
+    "audit_splits",
+    "diff_score",
+    "leakage_report",
+    "min_permutations",
+]
 
 #: The audit protocols: who trains the attackers on what.
 PROTOCOLS = ("held-out", "in-sample")
@@ -73,6 +84,40 @@ def leakage_report(X, sensitive, **kwargs):
     return audit_report(X, sensitive, **kwargs)[0]
 
 
+def min_permutations(alpha):
+    """The fewest permutation draws with which a two-sided test at ``alpha`` can reject.
+
+    A permutation p-value is at least ``1 / (n_permutations + 1)``; a row leaks when a
+    p-value is at most ``alpha / 2`` (two metrics, Bonferroni), which fewer draws can
+    never reach: 39 at ``alpha=0.05``.
+
+    Parameters
+    ----------
+    alpha : float
+        The audit's level, in (0, 1).
+
+    Returns
+    -------
+    int
+    """
+    return max(1, math.ceil(2 / alpha - 1 - 1e-9))
+
+
+@validate_params(
+    {
+        "protocol": [StrOptions(set(PROTOCOLS))],
+        "adaptive": ["boolean"],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "attack_splits": [Integral],
+        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "min_gap": [Interval(Real, 0, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "progress": ["boolean"],
+    },
+    prefer_skip_nested_validation=False,
+)
 def audit_report(
     X,
     sensitive,
@@ -128,7 +173,7 @@ def audit_report(
     labels) and draw ``n_permutations`` relabellings. Each metric gets a two-sided p-value
     around its null's centre, the minimum detectable effect (the distance from that
     centre it would have taken to reject), and a bootstrap confidence interval; a row
-    leaks when either p-value is below ``alpha / 2``. When ``y`` holds identities,
+    leaks when either p-value is at most ``alpha / 2``. When ``y`` holds identities,
     verification is measured on the held-out subjects of each split.
 
     Parameters
@@ -165,9 +210,10 @@ def audit_report(
         Subject-disjoint folds of the attackers among the held-out subjects
         (``"held-out"`` only).
     n_permutations : int, default=200
-        Draws of each permutation null.
+        Draws of each permutation null; at least :func:`min_permutations` (39 at
+        ``alpha=0.05``), with which a p-value can reach ``alpha / 2``.
     alpha : float, default=0.05
-        Level of the verdict: a row leaks when either metric's p-value is below
+        Level of the verdict: a row leaks when either metric's p-value is at most
         ``alpha / 2`` (Bonferroni over the two metrics); confidence intervals are
         ``1 - alpha``.
     reference : str, default="raw"
@@ -205,8 +251,7 @@ def audit_report(
         One row per representation (empty without ``y``): held-out ``roc_auc`` and
         LFW-style ``accuracy`` (means over splits) and their standard deviations.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol must be one of {PROTOCOLS}; got {protocol!r}")
+    _check_counts(n_permutations, alpha, attack_splits)
     X, attributes, remove, persons = _checked_inputs(X, sensitive, remove, groups, y)
     representations = {"raw": None} if representations is None else representations
     battery = default_probes() if probes is None else dict(probes)
@@ -272,12 +317,30 @@ def audit_splits(sensitive, groups=None, *, n_splits=5, n_repeats=1, random_stat
     """
     attributes = dict(sensitive) if isinstance(sensitive, dict) else {"sensitive": sensitive}
     name, values = next(iter(attributes.items()))
-    persons = None if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
+    persons = _person_codes(groups)
     streams = np.random.SeedSequence(random_state).spawn(3)
     splits = _outer_splits(
         _encode(name, np.asarray(values))[0], persons, n_splits, n_repeats, streams[0]
     )
     return [(train, test) for _, _, train, test in splits]
+
+
+def _check_counts(n_permutations, alpha, attack_splits):
+    """Refuse a null too small to ever reject, and attackers with nothing to test on."""
+    if n_permutations < min_permutations(alpha):
+        raise ValueError(
+            f"n_permutations={n_permutations} is too few to ever detect a leak at "
+            f"alpha={alpha}: the smallest p-value {n_permutations} draws can give is "
+            f"1/{n_permutations + 1} = {1 / (n_permutations + 1):.3g}, above alpha/2 = "
+            f"{alpha / 2:.3g} (two metrics per row), so every row would read 'no leakage "
+            f"detected'; use at least {min_permutations(alpha)}"
+        )
+    if attack_splits < 2:
+        raise ValueError(
+            f"attack_splits={attack_splits}: the held-out attackers are cross-validated "
+            "over the held-out subjects, trained on some folds of them and tested on "
+            "another, so they need at least 2 folds"
+        )
 
 
 def _checked_inputs(X, sensitive, remove, groups, y):
@@ -289,8 +352,25 @@ def _checked_inputs(X, sensitive, remove, groups, y):
     check_consistent_length(
         X, remove, *attributes.values(), *(v for v in (groups, y) if v is not None)
     )
-    persons = None if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
-    return X, attributes, remove, persons
+    return X, attributes, remove, _person_codes(groups)
+
+
+def _person_codes(groups):
+    """Codes ``0..P-1`` of the subject ids; None without groups. Missing ids are refused."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    check_no_missing(
+        groups,
+        "groups",
+        "an unknown subject cannot be told from another (all of them would count as one "
+        "person): drop those rows or give them their subject ids",
+    )
+    try:
+        return np.unique(groups, return_inverse=True)[1]
+    except TypeError:
+        kinds = sorted({type(g).__name__ for g in groups})
+        raise ValueError(f"groups mixes subject id types {kinds}; use one type") from None
 
 
 def _run_tasks(tasks, seeds, context, n_jobs, progress, desc):
@@ -329,13 +409,11 @@ def _permutation_nulls(codes, persons, n_permutations, rng):
 
 def _encode(name, values):
     """Label codes ``0..K-1`` and classes of an attribute; refuse missing labels."""
-    missing = np.flatnonzero(pd.isna(pd.Series(values.astype(object))))
-    if len(missing):
-        raise ValueError(
-            f"attribute {name!r} has {len(missing)} missing labels (rows "
-            f"{', '.join(map(str, missing[:5]))}{', ...' if len(missing) > 5 else ''}); "
-            "a probe cannot be scored on them: drop those rows first"
-        )
+    check_no_missing(
+        values,
+        f"attribute {name!r}",
+        "a probe cannot be scored on them: drop those rows first",
+    )
     classes, true = np.unique(values, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"{name} has a single class {classes.tolist()}; nothing to probe")
@@ -609,7 +687,7 @@ def _row_statistics(true, predicted, scores, folds, persons, across, within, alp
         )
     row["n_within_persons"] = len(known)
     row["_persons"] = per_person
-    leaks = row["balanced_accuracy_p"] < alpha / 2 or row["within_auc_p"] < alpha / 2
+    leaks = row["balanced_accuracy_p"] <= alpha / 2 or row["within_auc_p"] <= alpha / 2
     row["verdict"] = "leaks" if leaks else "no leakage detected"
     return row
 

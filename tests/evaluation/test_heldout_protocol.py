@@ -214,7 +214,7 @@ def test_a_single_class_training_is_warned_once_naming_the_split():
             {"rare": rare},
             groups=data.subject,
             n_splits=3,
-            n_permutations=10,
+            n_permutations=40,
             **FAST,
         )
     messages = [str(w.message) for w in caught if "showed one class" in str(w.message)]

@@ -185,7 +185,7 @@ def test_memory_reuses_the_fits_of_a_second_audit_of_the_same_splits(problem, tm
         probes={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=3,
-        n_permutations=10,
+        n_permutations=40,
         progress=False,
     )
     FITS.clear()
@@ -214,3 +214,74 @@ def test_memory_reuses_the_fits_of_a_second_audit_of_the_same_splits(problem, tm
         fractions=[0.0],
     )
     assert len(FITS) == 3 and len(curve) == 1
+
+
+# --- the second round of reported defects (shared/repro2/) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_problem():
+    return make_blinding_problem(
+        n_subjects=20, n_per_subject=6, n_features=16, identity_dim=4, random_state=0
+    )
+
+
+LR_ONLY = dict(probes={"LR": LogisticRegression(max_iter=2000)}, adaptive=False, progress=False)
+
+
+def test_a_null_too_small_to_reject_is_refused_and_the_least_one_can_reject(small_problem):
+    # repro2/few_permutations_never_leaks.py: with fewer than 39 draws the smallest
+    # p-value 1/(n+1) is above alpha/2 = 0.025, and an attribute read at balanced
+    # accuracy 0.91 was reported "no leakage detected"
+    from skblind.evaluation import audit_report, min_permutations
+
+    assert min_permutations(0.05) == 39 and min_permutations(0.01) == 199
+    d = small_problem
+    with pytest.raises(ValueError, match="n_permutations=38 is too few .* at least 39"):
+        audit_report(d.X, d.sensitive, groups=d.subject, n_permutations=38, **LR_ONLY)
+    leakage, _ = audit_report(d.X, d.sensitive, groups=d.subject, n_permutations=39, **LR_ONLY)
+    row = leakage.iloc[0]
+    assert row.balanced_accuracy > 0.85 and row.within_auc_p == pytest.approx(1 / 40)
+    assert row.verdict == "leaks"
+
+
+def test_missing_subject_ids_are_refused_naming_the_rows(small_problem):
+    # repro2/audit_missing_group_int_merged.py: NaN groups became one person (20 -> 19
+    # persons, silently); repro2/audit_missing_group_traceback.sh: None in text ids
+    # crashed with numpy's "'<' not supported" TypeError
+    from skblind.evaluation import audit_report
+
+    d = small_problem
+    numbers = d.subject.astype(float)
+    numbers[:12] = np.nan
+    text = np.array([f"s{v:02d}" for v in d.subject], dtype=object)
+    text[3] = None
+    for groups, rows in (
+        (numbers, r"12 missing entries \(rows 0, 1, 2, 3, 4, ...\)"),
+        (text, r"1 missing entries \(rows 3\)"),
+    ):
+        with pytest.raises(ValueError, match=f"groups has {rows}; an unknown subject"):
+            audit_report(d.X, d.sensitive, groups=groups, n_permutations=40, **LR_ONLY)
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        (dict(n_repeats=0), "'n_repeats' parameter of audit_report must be an int in the range"),
+        (dict(n_permutations=0), "'n_permutations' parameter .* range \\[1, inf\\)"),
+        (dict(n_splits=1), "'n_splits' parameter .* range \\[2, inf\\)"),
+        (dict(alpha=2.0), "'alpha' parameter .* range \\(0.0, 1.0\\)"),
+        (dict(attack_splits=1), "attack_splits=1: the held-out attackers are cross-validated"),
+    ],
+)
+def test_counts_that_cannot_work_are_refused_for_their_reason(small_problem, setting, message):
+    # repro2/audit_zero_repeats_permutations.py: 0 repeats and 0 permutations crashed
+    # inside pandas and numpy; attack_splits=1 was blamed on a held-out part with fewer
+    # than two subjects (it held 4); alpha=2 ran
+    from skblind.evaluation import audit_report
+
+    d = small_problem
+    with pytest.raises(ValueError, match=message):
+        audit_report(
+            d.X, d.sensitive, groups=d.subject, **{"n_permutations": 40, **setting}, **LR_ONLY
+        )

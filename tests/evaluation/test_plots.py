@@ -161,7 +161,7 @@ def test_leakage_chart_one_row_per_representation_and_the_verdict_shown(small):
         probes={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=4,
-        n_permutations=20,
+        n_permutations=40,
         progress=False,
     )
     fig = plot_leakage(leakage)
