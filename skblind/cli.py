@@ -1,36 +1,13 @@
 """The ``skblind`` command line."""
 
 import argparse
-import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
+from ._io import output_folder
 
 __all__ = ["main"]
-
-
-@contextmanager
-def _output_folder(folder):
-    """Create the output folder before any work, and remove it if the run fails in it.
-
-    An unwritable folder fails at once. A folder this run created is removed again when
-    the run fails and has written nothing there.
-    """
-    created = not folder.exists()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OSError(f"cannot write the output folder {folder}: {exc.strerror or exc}") from None
-    if not os.access(folder, os.W_OK):
-        raise OSError(f"cannot write the output folder {folder}: permission denied")
-    try:
-        yield folder
-    except BaseException:
-        if created and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
 
 
 def _print_report_link(output):
@@ -44,7 +21,7 @@ def _demo(args):
     matplotlib.use("Agg")  # the demo writes PNG files; it needs no screen
     from .jobs import format_tables, run_demo
 
-    with _output_folder(args.output):
+    with output_folder(args.output):
         tables = run_demo(
             args.output,
             n_subjects=args.n_subjects,
@@ -70,7 +47,7 @@ def _reproduce(args):
     matplotlib.use("Agg")
     from .jobs import format_tables, run_reproduce
 
-    with _output_folder(args.output):
+    with output_folder(args.output):
         tables = run_reproduce(
             args.output,
             cfee=args.cfee,
@@ -108,6 +85,7 @@ def _embed(args):
             client=client,
             backbone=args.backbone,
             layer=args.layer,
+            weights=args.weights,
             on_no_face=args.on_no_face,
             batch_size=args.batch_size,
             progress=not args.quiet,
@@ -115,9 +93,16 @@ def _embed(args):
     finally:
         if client is not None:
             client.close()
+    kept = ""
+    if manifest["kept_shards"]:
+        how = "resumed an interrupted run: " if manifest["resumed"] else ""
+        kept = (
+            f"; {how}{manifest['kept_shards']} of the {manifest['n_shards']} shards "
+            f"({manifest['kept_images']} images) were finished by an earlier run and kept"
+        )
     print(
         f"Wrote {manifest['n_images']} embeddings of {manifest['n_features']} features "
-        f"({manifest['n_shards']} shards) to {args.output}"
+        f"({manifest['n_shards']} shards) to {args.output}{kept}"
     )
     return 0
 
@@ -148,7 +133,7 @@ def _fit(args):
 def _audit(args):
     from .jobs import audit_embeddings, format_tables
 
-    with _output_folder(args.output):
+    with output_folder(args.output):
         leakage, verification = audit_embeddings(
             args.embeddings,
             args.output,
@@ -168,6 +153,39 @@ def _audit(args):
     print(f"Wrote leakage.csv, verification.csv, audit.json and report.html to {args.output}/")
     _print_report_link(args.output)
     return 0
+
+
+def _integer(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+
+def _at_least(low):
+    """An argparse type: an int of at least ``low``, refused before any work otherwise."""
+
+    def parse(text):
+        value = _integer(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is below the least allowed, {low}")
+        return value
+
+    return parse
+
+
+def _permutations(text):
+    """``--permutations``: enough draws for a permutation test at alpha=0.05 to reject."""
+    from .evaluation._leakage import min_permutations
+
+    least, value = min_permutations(0.05), _integer(text)
+    if value < least:
+        why = f" (the smallest p-value they can give, 1/{value + 1}, is above 0.025)"
+        raise argparse.ArgumentTypeError(
+            f"{value} draws are too few to ever detect a leak at alpha=0.05"
+            f"{why if value > 0 else ''}; use at least {least}"
+        )
+    return value
 
 
 def _parser():
@@ -192,17 +210,22 @@ def _parser():
     )
     demo.add_argument(
         "--n-subjects",
-        type=int,
+        type=_at_least(2),
         default=40,
         help="use the first N of the 40 ORL subjects (default: 40)",
     )
     demo.add_argument(
-        "--folds", type=int, default=5, help="subject-disjoint folds of Table I (default: 5)"
+        "--folds",
+        type=_at_least(2),
+        default=5,
+        help="subject-disjoint folds of Table I (default: 5)",
     )
-    demo.add_argument("--seeds", type=int, default=3, help="repetitions of Table II (default: 3)")
+    demo.add_argument(
+        "--seeds", type=_at_least(1), default=3, help="repetitions of Table II (default: 3)"
+    )
     demo.add_argument(
         "--max-epochs",
-        type=int,
+        type=_at_least(1),
         help="training epochs of the learned methods (default: each method's own)",
     )
     demo.add_argument("--jobs", type=int, default=2, help="parallel jobs of the audit (default: 2)")
@@ -224,14 +247,14 @@ def _parser():
     reproduce.add_argument("--backbone", default="sface", choices=sorted(BACKBONES))
     reproduce.add_argument("--layer", default="pooled", choices=["embedding", "pooled"])
     reproduce.add_argument(
-        "--max-images", type=int, help="at most N images per data set (whole subjects)"
+        "--max-images", type=_at_least(1), help="at most N images per data set (whole subjects)"
     )
     reproduce.add_argument("--celeba-target", default="Eyeglasses")
-    reproduce.add_argument("--folds", type=int, default=5)
-    reproduce.add_argument("--seeds", type=int, default=3)
+    reproduce.add_argument("--folds", type=_at_least(2), default=5)
+    reproduce.add_argument("--seeds", type=_at_least(1), default=3)
     reproduce.add_argument(
         "--max-epochs",
-        type=int,
+        type=_at_least(1),
         help="training epochs of the learned methods (default: each method's own)",
     )
     reproduce.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -251,11 +274,17 @@ def _parser():
     )
     embed.add_argument("--backbone", default="sface", choices=sorted(BACKBONES))
     embed.add_argument("--layer", default="embedding", choices=["embedding", "pooled"])
+    embed.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="the backbone's weights file (the facenet backbones' state dict where they "
+        "cannot be downloaded; default: the backbone's own)",
+    )
     embed.add_argument("--on-no-face", default="raise", choices=["raise", "whole", "nan"])
-    embed.add_argument("--batch-size", type=int, default=32)
+    embed.add_argument("--batch-size", type=_at_least(1), default=32)
     embed.add_argument(
         "--shard-size",
-        type=int,
+        type=_at_least(1),
         default=1024,
         help="images per shard: memory holds one shard at a time (default: 1024)",
     )
@@ -284,7 +313,9 @@ def _parser():
         "--lam", type=float, help="suppression weight of a learned method (default: its own)"
     )
     fit.add_argument(
-        "--max-epochs", type=int, help="training epochs of a learned method (default: its own)"
+        "--max-epochs",
+        type=_at_least(1),
+        help="training epochs of a learned method (default: its own)",
     )
     fit.add_argument("--random-state", type=int, default=0)
     fit.add_argument("--output", type=Path, required=True, help="the .joblib file to write")
@@ -298,7 +329,7 @@ def _parser():
     audit.add_argument("--keep", nargs="*", default=[], help="label columns that should survive")
     audit.add_argument("--model", type=Path, help="a suppressor written by skblind fit")
     audit.add_argument("--labels", type=Path, help="a CSV of labels with a 'path' column")
-    audit.add_argument("--folds", type=int, default=5, help="outer subject-disjoint folds")
+    audit.add_argument("--folds", type=_at_least(2), default=5, help="outer subject-disjoint folds")
     audit.add_argument(
         "--protocol",
         default="held-out",
@@ -306,9 +337,12 @@ def _parser():
         help="held-out (default): attackers trained only on templates of held-out subjects; "
         "in-sample: the paper's probes trained on the model's training subjects",
     )
-    audit.add_argument("--repeats", type=int, default=1, help="repetitions of the folds")
+    audit.add_argument("--repeats", type=_at_least(1), default=1, help="repetitions of the folds")
     audit.add_argument(
-        "--permutations", type=int, default=200, help="draws of each permutation null"
+        "--permutations",
+        type=_permutations,
+        default=200,
+        help="draws of each permutation null (at least 39: fewer can never detect a leak)",
     )
     audit.add_argument("--jobs", type=int, default=None, help="parallel jobs (joblib n_jobs)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -325,6 +359,19 @@ def main(argv=None):
     except (OSError, ValueError, ImportError, FloatingPointError) as exc:
         print(f"skblind {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            f"\nskblind {args.command}: interrupted{_AFTER_INTERRUPT.get(args.command, '')}",
+            file=sys.stderr,
+        )
+        return 130
+
+
+#: What an interrupted command leaves, by command.
+_AFTER_INTERRUPT = {
+    "embed": "; the finished shards are kept: rerun the same command to resume after them",
+    "fit": "; no model file was written",
+}
 
 
 if __name__ == "__main__":

@@ -1,10 +1,15 @@
 import json
+import os
+import re
+import sys
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 
 from skblind.cli import main
+from skblind.embedding import read_shards
 
 
 @pytest.mark.slow
@@ -269,3 +274,128 @@ def test_fit_refuses_training_options_for_the_recipe_without_an_encoder(tmp_path
     assert main([*args, *encoded, "--output", str(model)]) == 0
     fitted = joblib.load(model)
     assert fitted.encoder_.lam == 2.0 and fitted.encoder_.max_epochs == 1
+
+
+# --- the second round of reported defects (shared/repro2/) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["audit", "E", "--sensitive", "s", "--repeats", "0"], "--repeats: 0 is below the least"),
+        (["audit", "E", "--sensitive", "s", "--permutations", "0"], "--permutations: 0 draws"),
+        (["audit", "E", "--sensitive", "s", "--permutations", "20"], "20 draws are too few .* 39"),
+        (["audit", "E", "--sensitive", "s", "--folds", "1"], "--folds: 1 is below the least"),
+        (["demo", "--seeds", "0"], "--seeds: 0 is below the least allowed, 1"),
+        (["embed", "I", "--output", "O", "--batch-size", "0"], "--batch-size: 0 is below"),
+        (
+            ["embed", "I", "--output", "O", "--shard-size", "x"],
+            "--shard-size: 'x' is not an integer",
+        ),
+    ],
+)
+def test_counts_that_cannot_work_are_refused_before_any_work(tmp_path, capsys, argv, message):
+    # repro2/audit_zero_repeats_permutations.py (--repeats 0, --permutations 0: numpy
+    # tracebacks), few_permutations_never_leaks.py (--permutations 20 never leaks),
+    # demo_seeds0.sh (minutes of work, then KeyError), embed_bad_arg_leaves_folder.sh
+    argv = [str(tmp_path / a) if a in ("E", "I", "O") else a for a in argv]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not list(tmp_path.iterdir())  # no folder made, nothing read
+
+
+def test_table_2_refuses_zero_seeds():
+    # repro2/demo_seeds0.sh: table_2(seeds=0) raised KeyError 'raw (biased)'
+    from skblind.jobs._protocols import table_2
+
+    with pytest.raises(ValueError, match="seeds=0: Table II needs at least one seed"):
+        table_2(np.zeros((6, 2)), np.zeros(6), np.zeros(6), np.arange(6), {}, 0, print)
+
+
+def test_audit_names_the_images_without_a_subject(tmp_path, orl, capsys):
+    # repro2/audit_missing_group_traceback.sh: one empty --groups cell crashed `audit`
+    # with numpy's "'<' not supported between 'str' and 'float'" traceback
+    table = pd.DataFrame(
+        {
+            "path": orl.paths[:30],
+            "subject": [f"s{v:02d}" for v in orl.subject[:30]],
+            "smiling": orl.smiling[:30],
+        }
+    )
+    table.loc[4, "subject"] = None
+    table.to_csv(tmp_path / "faces.csv", index=False)
+    assert (
+        main(["embed", str(tmp_path / "faces.csv"), "--output", str(tmp_path / "e"), "--quiet"])
+        == 0
+    )
+    status = main(
+        [
+            "audit",
+            str(tmp_path / "e"),
+            "--sensitive",
+            "smiling",
+            "--groups",
+            "subject",
+            "--quiet",
+            "--output",
+            str(tmp_path / "audit"),
+        ]
+    )
+    error = capsys.readouterr().err
+    assert status == 1 and "column 'subject' is empty for 1 images" in error
+    assert os.path.basename(orl.paths[4]) in error and "Traceback" not in error
+    assert not (tmp_path / "audit").exists()
+
+
+def _embed_command(tmp_path, output):
+    return [
+        sys.executable,
+        "-m",
+        "skblind.cli",
+        "embed",
+        str(tmp_path / "f.csv"),
+        "--output",
+        str(tmp_path / output),
+        "--shard-size",
+        "5",
+        "--quiet",
+    ]
+
+
+def test_ctrl_c_ends_in_one_line_and_the_rerun_says_it_resumed(tmp_path, orl):
+    # repro2/sigint_embed_resume_silent.py: Ctrl-C printed a KeyboardInterrupt traceback,
+    # and the rerun resumed without a word about it
+    import signal
+    import subprocess
+    import time
+
+    pd.DataFrame({"path": orl.paths[:60], "smiling": orl.smiling[:60]}).to_csv(
+        tmp_path / "f.csv", index=False
+    )
+    command = _embed_command(tmp_path, "emb")
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while len(list((tmp_path / "emb").glob("shard-*.npz"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "Traceback" not in output
+    assert output.strip().splitlines()[-1].startswith("skblind embed: interrupted; the finished")
+    finished = len(list((tmp_path / "emb").glob("shard-*.npz")))
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"resumed an interrupted run: {finished} of the 12 shards" in rerun.stdout
+    clean = subprocess.run(_embed_command(tmp_path, "clean"), capture_output=True, timeout=300)
+    assert clean.returncode == 0
+    np.testing.assert_array_equal(
+        read_shards(tmp_path / "emb")[0], read_shards(tmp_path / "clean")[0]
+    )

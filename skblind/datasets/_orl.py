@@ -85,7 +85,9 @@ def load_orl_faces(*, return_paths=False):
     missing = [p for p in frame["path"] if not Path(p).is_file()]
     if missing:
         raise FileNotFoundError(f"ORL images missing from {root}: {missing[:5]}")
-    images = np.stack([np.asarray(Image.open(p).convert("L")) for p in frame["path"]])
+    images = np.stack(
+        [np.asarray(Image.open(p, formats=["PPM"]).convert("L")) for p in frame["path"]]
+    )
     paths = frame["path"].tolist()
     per_image = {name: frame[name].to_numpy() for name in _ATTRIBUTES}
     per_image["gender"] = frame["gender"].to_numpy(dtype=object)

@@ -81,7 +81,8 @@ def facenet_weights_path(name, weights=None, download=True):
     raise FacenetWeightsError(
         f"The {name} weights {filename!r} are not in {path.parent} and {reason}. "
         f"Fetch {url} on a machine with internet access and put it at {path} "
-        "(or set TORCH_HOME), or pass FaceEmbedder(weights='/path/to/" + filename + "')."
+        f"(or set TORCH_HOME), or give the file: skblind embed --weights /path/to/{filename}, "
+        f"FaceEmbedder(weights='/path/to/{filename}') in Python."
     )
 
 

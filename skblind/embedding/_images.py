@@ -11,7 +11,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["as_image_list", "describe_item", "to_rgb_uint8"]
+__all__ = ["IMAGE_FORMATS", "as_image_list", "describe_item", "to_rgb_uint8"]
+
+#: The formats image files are decoded from (Pillow's names). Pillow is never handed a
+#: file to identify among all its plugins: some of them run external programs (EPS and
+#: PostScript through Ghostscript), so a PostScript program named ``face.jpg`` is refused.
+IMAGE_FORMATS = ("JPEG", "PNG", "BMP", "PPM", "TIFF", "WEBP")
 
 
 def describe_item(item, index):
@@ -73,7 +78,7 @@ def _read_file(path, where):
     if not Path(path).is_file():
         raise FileNotFoundError(f"{where}: no such image file")
     try:
-        with Image.open(path) as image:
+        with Image.open(path, formats=IMAGE_FORMATS) as image:
             image.load()
             # Phones store the picture as the sensor saw it and say in EXIF how to turn
             # it upright; the detector and backbone expect the upright face.
@@ -84,7 +89,12 @@ def _read_file(path, where):
             f"({Image.MAX_IMAGE_PIXELS}) pixels, refused as a possible decompression bomb; "
             "raise PIL.Image.MAX_IMAGE_PIXELS if the file is trusted"
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except UnidentifiedImageError:
+        raise ValueError(
+            f"{where}: cannot be read as an image: its content is none of the formats "
+            f"skblind reads ({', '.join(IMAGE_FORMATS)}), whatever its name says; refused"
+        ) from None
+    except (OSError, SyntaxError) as exc:
         raise ValueError(f"{where}: cannot be read as an image ({exc})") from None
 
 

@@ -24,8 +24,8 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tif
 
 
 def _walk_images(folder):
-    """Image files under ``folder`` in a fixed order (sorted walk), one at a time."""
-    for root, dirs, files in os.walk(folder):
+    """Image files under ``folder`` (absolute paths) in a fixed order (sorted walk)."""
+    for root, dirs, files in os.walk(os.path.abspath(folder)):
         dirs.sort()
         for name in sorted(files):
             if Path(name).suffix.lower() in IMAGE_SUFFIXES:
@@ -42,7 +42,8 @@ def _resolve_paths(table, base, source):
     if len(empty):
         lines = ", ".join(str(i + 2) for i in empty[:5])
         raise ValueError(f"{source}: empty path on line {lines} (line 1 is the header)")
-    table["path"] = [str(p if Path(p).is_absolute() else base / p) for p in table["path"]]
+    # Absolute: the same CSV names the same images from any working directory.
+    table["path"] = [os.path.abspath(os.path.join(base, p)) for p in table["path"]]
     return table
 
 
@@ -176,11 +177,21 @@ def read_embeddings(path, labels=None):
     return X, table
 
 
-def _column(table, name, source):
+def _column(table, name, source, *, complete=False):
+    """The label column ``name``; with ``complete``, refuse empty cells naming the images."""
     if name not in table.columns:
         raise ValueError(
             f"{source}: no label column {name!r} (columns: "
             f"{[c for c in table.columns if c != 'path']})"
+        )
+    empty = table.index[table[name].isna()]
+    if complete and len(empty):
+        images = ", ".join(repr(table["path"][i]) for i in empty[:3])
+        more = f" and {len(empty) - 3} more" if len(empty) > 3 else ""
+        raise ValueError(
+            f"{source}: column {name!r} is empty for {len(empty)} images ({images}{more}); "
+            "an audit needs every image's label: give them in a CSV passed with --labels, "
+            "or embed again without those images"
         )
     return table[name].to_numpy()
 
@@ -343,9 +354,8 @@ def audit_embeddings(
     start = time.perf_counter()
     X, table = read_embeddings(embeddings, labels)
     source = labels or embeddings
-    attributes = {sensitive: _column(table, sensitive, source)}
-    attributes.update({name: _column(table, name, source) for name in keep})
-    subject = None if groups is None else _column(table, groups, source)
+    attributes = {name: _column(table, name, source, complete=True) for name in [sensitive, *keep]}
+    subject = None if groups is None else _column(table, groups, source, complete=True)
     representations = {"raw": None}
     if model is not None:
         name = Path(model).stem

@@ -117,3 +117,104 @@ def test_a_corrupt_shard_is_named(tmp_path, faces_table):
     (out / "shard-00001.npz").write_bytes(b"truncated")
     with pytest.raises(ValueError, match="shard-00001.npz: damaged shard .* delete it and rerun"):
         read_shards(out)
+
+
+# --- the second round of reported defects (shared/repro2/) ---------------------------------
+
+
+def test_a_lock_file_planted_as_a_symlink_is_never_written_through(tmp_path, faces_table):
+    # repro2/lock_follows_symlink.sh: .lock was opened with open(path, "a+") and
+    # truncated, overwriting the file a planted symlink pointed to
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious data outside the output folder\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".lock").symlink_to(victim)
+    with pytest.raises(ValueError, match=r"\.lock: is a symbolic link; skblind never writes"):
+        embed_to_shards(_chunks(faces_table, 4), out, FaceEmbedder(progress=False), progress=False)
+    assert victim.read_text() == "precious data outside the output folder\n"
+
+
+def test_the_lock_file_is_removed_when_the_run_ends(tmp_path, faces_table):
+    out = tmp_path / "out"
+    embed_to_shards(_chunks(faces_table, 4), out, FaceEmbedder(progress=False), progress=False)
+    assert not (out / ".lock").exists()
+    with pytest.raises(KeyboardInterrupt):
+        embed_to_shards(
+            _chunks(faces_table, 4, fail_after=1), tmp_path / "cut", FaceEmbedder(progress=False)
+        )
+    assert not (tmp_path / "cut" / ".lock").exists()
+
+
+def test_shards_of_another_skblind_version_are_embedded_again(tmp_path, faces_table, monkeypatch):
+    # repro2/resume_across_versions.sh: a folder written by another version was resumed,
+    # its old shards kept beside new ones, and the manifest then claimed this version
+    out = tmp_path / "out"
+    embedder = FaceEmbedder(progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        embed_to_shards(_chunks(faces_table, 4, fail_after=2), out, embedder, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "skblind_version": "0.0.1"}))
+    embedded = []
+    original = FaceEmbedder._embed
+
+    def counting_embed(self, items, first_index=0):
+        embedded.extend(items)
+        return original(self, items, first_index)
+
+    monkeypatch.setattr(FaceEmbedder, "_embed", counting_embed)
+    with pytest.warns(UserWarning, match="written by skblind 0.0.1, not by this skblind"):
+        result = embed_to_shards(_chunks(faces_table, 4), out, embedder, progress=False)
+    assert len(embedded) == 10 and result["kept_shards"] == 0
+    # a shard of this version in a folder whose manifest says so, but written before
+    # shards recorded their version: embedded again too
+    with np.load(out / "shard-00001.npz") as data:
+        old = {k: data[k] for k in data.files if k != "version"}
+    np.savez(out / "shard-00001.npz", **old)
+    embedded.clear()
+    with pytest.warns(UserWarning, match="shard-00001.npz: written by an earlier skblind"):
+        result = embed_to_shards(_chunks(faces_table, 4), out, embedder, progress=False)
+    assert embedded == faces_table["path"].tolist()[4:8]
+    assert result["kept_shards"] == 2
+
+
+def test_paths_are_stored_absolute_so_a_rerun_from_elsewhere_resumes(tmp_path, orl, monkeypatch):
+    # repro2/paths_relative_to_cwd.sh: paths were stored relative to the working
+    # directory: the same CSV run from its own folder was refused as "other images", and
+    # --labels with the same CSV found "no row for 4 embedded images"
+    data = tmp_path / "data"
+    (data / "img").mkdir(parents=True)
+    rows = []
+    for i, path in enumerate(orl.paths[:4]):
+        (data / "img" / f"{i}.pgm").write_bytes(open(path, "rb").read())
+        rows.append({"path": f"img/{i}.pgm", "smiling": i % 2, "glasses": i // 2})
+    pd.DataFrame(rows).to_csv(data / "faces.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    embed_images("data/faces.csv", "data/emb", progress=False)
+    assert read_shards("data/emb")[1]["path"].tolist()[0] == str(data / "img" / "0.pgm")
+    monkeypatch.chdir(data)
+    assert embed_images("faces.csv", "emb", progress=False)["kept_shards"] == 1
+    X, table = read_embeddings("emb", labels="faces.csv")
+    assert table["glasses"].tolist() == [0, 0, 1, 1]
+
+
+def test_a_stray_file_named_like_a_shard_is_left_alone(tmp_path, faces_table):
+    # repro2/stray_shard_name.sh: "shard-00000 (copy).npz" broke every later run with
+    # "invalid literal for int() with base 10"
+    out = tmp_path / "out"
+    embed_to_shards(_chunks(faces_table, 4), out, FaceEmbedder(progress=False), progress=False)
+    stray = out / "shard-00000 (copy).npz"
+    stray.write_bytes((out / "shard-00000.npz").read_bytes())
+    result = embed_to_shards(_chunks(faces_table, 4), out, FaceEmbedder(progress=False))
+    assert result["n_shards"] == 3 and stray.exists()
+    assert read_shards(out)[0].shape == (10, 128)
+
+
+def test_bad_embedder_parameters_leave_no_new_folder(tmp_path, faces_table):
+    # repro2/embed_bad_arg_leaves_folder.sh: an invalid batch size failed after the
+    # output folder and its .lock were made
+    with pytest.raises(ValueError, match="batch_size"):
+        embed_to_shards(
+            _chunks(faces_table, 4), tmp_path / "out", FaceEmbedder(batch_size=0, progress=False)
+        )
+    assert not (tmp_path / "out").exists()
