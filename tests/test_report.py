@@ -40,7 +40,7 @@ def run(small):
         probes={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=4,
-        n_permutations=20,
+        n_permutations=40,
         progress=False,
     )
     held_out = subject >= 14
@@ -151,7 +151,7 @@ def test_a_leakage_table_without_groups_has_no_within_identity_column(small):
         probes={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=3,
-        n_permutations=10,
+        n_permutations=40,
         progress=False,
     )
     assert leakage.within_auc.isna().all()
@@ -176,6 +176,59 @@ def _chromium():
             pytest.fail("SKBLIND_REQUIRE_BROWSER is set but no chromium is on PATH")
         pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
     return found
+
+
+def test_names_holding_dollar_signs_are_drawn_as_typed(run):
+    # repro2/report_mathtext_names.py: matplotlib parsed '$...$' in an attribute or
+    # model name as TeX, and the report (after the whole audit) failed to parse it
+    import matplotlib.pyplot as plt
+
+    made = []
+    original = plt.Figure.savefig
+
+    def texts_then_save(self, *args, **kwargs):
+        original(self, *args, **kwargs)  # drawn: every text exists now
+        made.extend(t for t in self.findobj(plt.Text) if t.get_text())
+
+    leakage = run["leakage"].replace({"raw": "m$\\frac{$", "smiling": "a $\\foo$ b"})
+    leakage["attribute"] = "a $\\foo$ b"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plt.Figure, "savefig", texts_then_save)
+        document = build(leakage=leakage)
+    assert "m$\\frac{$" in document and "a $\\foo$ b" in document
+    names = [t for t in made if "$" in t.get_text()]
+    assert names and not any(t.get_parse_math() for t in names)
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["no chance or verdict", "chance, no verdict", "trade-off without setting", "no attribute"],
+)
+def test_partial_tables_render_what_they_hold(given):
+    # repro2/report_partial_leakage.py: the leakage chart read 'chance' and 'verdict'
+    # unconditionally (AttributeError, KeyError), the trade-off its 'lam' column
+    rows = pd.DataFrame(
+        {
+            "representation": ["raw", "Blinder"],
+            "attribute": ["smiling"] * 2,
+            "probe": ["LR"] * 2,
+            "balanced_accuracy": [0.71, 0.52],
+        }
+    )
+    tradeoff = pd.DataFrame({"method": ["a"], "leakage": [0.1], "utility": [0.9]})
+    inputs = {
+        "no chance or verdict": dict(leakage=rows),
+        "chance, no verdict": dict(leakage=rows.assign(chance=0.5)),
+        "trade-off without setting": dict(tradeoff=tradeoff),
+        "no attribute": dict(leakage=rows.drop(columns="attribute")),
+    }[given]
+    document = build(**inputs)
+    if given == "no attribute":
+        assert "the leakage table given has no column &#x27;attribute&#x27;" in document
+    elif "trade-off" in given:
+        assert document.count("data:image/png;base64,") == 1
+    else:
+        assert "0.710" in document and document.count("data:image/png;base64,") == 1
 
 
 def test_the_report_renders_in_headless_chromium(run, tmp_path):

@@ -316,7 +316,8 @@ def plot_tradeoff(
     table : pandas.DataFrame
         One row per setting, with the columns named below.
     utility, leakage, label : str
-        Column names: the utility (y axis), the leakage (x axis), the point labels.
+        Column names: the utility (y axis), the leakage (x axis), the point labels (a
+        table without the ``label`` column gets none).
     hue : str, default=None
         A column naming the method of each row: one line per method (a frontier
         plot of several methods' sweeps). None draws one line. Rows whose ``label``
@@ -344,7 +345,7 @@ def plot_tradeoff(
             capsize=3,
             label=name,
         )
-        for _, row in rows.iterrows():
+        for _, row in rows.iterrows() if label in rows else ():
             value = row[label]
             if isinstance(value, str):  # the setting, spelled out (e.g. "lam=2")
                 ax.annotate(value, (row[leakage], row[utility]), **beside)
@@ -477,7 +478,8 @@ def plot_leakage(leakage, *, attribute=None, axes=None):
             value = these[metric].to_numpy(dtype=float)
             low = these.get(f"{metric}_ci_low", these[metric]).to_numpy(dtype=float)
             high = these.get(f"{metric}_ci_high", these[metric]).to_numpy(dtype=float)
-            leaks = (these["verdict"] == "leaks").to_numpy()
+            # without verdicts every marker is filled: nothing says a row did not leak
+            leaks = (these.get("verdict", pd.Series("leaks", these.index)) == "leaks").to_numpy()
             colour = f"C{k}"
             ax.errorbar(
                 value, y, xerr=[value - low, high - value], fmt="none", ecolor=colour, capsize=2
@@ -488,9 +490,10 @@ def plot_leakage(leakage, *, attribute=None, axes=None):
             ax.axvline(0.5, color="grey", linestyle="--", label="chance (0.5)")
             ax.set_xlabel(f"within-identity AUC on {attribute}")
         else:
+            ax.set_xlabel(f"balanced accuracy on {attribute}")
+        if chance_name in rows:
             chance = rows[chance_name].mean()
             ax.axvline(chance, color="grey", linestyle="--", label=f"chance ({chance:.2f})")
-            ax.set_xlabel(f"balanced accuracy on {attribute}")
         ax.set_yticks(np.arange(len(representations)), representations)
         ax.invert_yaxis()
     axes[1].set_yticks(axes[1].get_yticks(), [])

@@ -3,6 +3,7 @@
 import tempfile
 import time
 import warnings
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import cross_val_predict
 from sklearn.utils.validation import check_array, check_memory
 
+from .._compat import Interval, validate_params
 from .._threads import one_thread
 from ..datasets import load_orl_faces
 from ..embedding import FaceEmbedder
@@ -154,6 +156,16 @@ def _learning_curve(X, smiling, subjects, models, leakage, folds, n_jobs, cache,
     return pd.concat(tables, ignore_index=True).sort_values("training_subjects", kind="stable")
 
 
+@validate_params(
+    {
+        "n_subjects": [Interval(Integral, 2, 40, closed="both")],
+        "folds": [Interval(Integral, 2, None, closed="left")],
+        "seeds": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "quiet": ["boolean"],
+    },
+    prefer_skip_nested_validation=False,
+)
 def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs=None, quiet=False):
     """Run the demo and write its tables and figure to ``output``.
 

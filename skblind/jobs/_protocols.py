@@ -122,6 +122,8 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log, n_jobs=None)
         ``"<representation> (<split>)"`` -> the first seed's fairlearn ``MetricFrame`` on
         its test subjects, with bootstrap intervals.
     """
+    if seeds < 1:
+        raise ValueError(f"seeds={seeds}: Table II needs at least one seed (subject split)")
     order = {"raw": None, **suppressors}
     cells = Parallel(n_jobs=n_jobs)(
         delayed(_table_2_cell)(seed, name, model, X, smiling, glasses, subjects)

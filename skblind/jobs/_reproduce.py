@@ -12,6 +12,7 @@ Each part runs with the data sets it needs and says which parts were skipped and
 """
 
 import time
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import Bunch
 
+from .._compat import Interval, validate_params
 from .._io import chunks_of
 from ..datasets import load_celeba, load_cfee, load_diveface, load_lfw
 from ..embedding import FaceEmbedder, embed_to_shards, read_shards
@@ -177,6 +179,16 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
     return leakage, pd.concat(verification, ignore_index=True), final, curves
 
 
+@validate_params(
+    {
+        "max_images": [Interval(Integral, 1, None, closed="left"), None],
+        "folds": [Interval(Integral, 2, None, closed="left")],
+        "seeds": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "quiet": ["boolean"],
+    },
+    prefer_skip_nested_validation=False,
+)
 def run_reproduce(
     output,
     *,

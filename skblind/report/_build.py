@@ -19,6 +19,14 @@ def _absent(why):
     return f'<p class="absent">Not in this run: {_html.text(why)}</p>'
 
 
+def _lacking(table, name, columns):
+    """An 'absent' note when ``table`` lacks columns the section cannot do without."""
+    missing = [column for column in columns if column not in table]
+    if missing:
+        return _absent(f"the {name} table given has no column {', '.join(map(repr, missing))}.")
+    return None
+
+
 def _run_section(about):
     if not about:
         return _absent("no description of the run was given (about=None).")
@@ -70,6 +78,8 @@ def _leakage_section(leakage):
 
     if leakage is None or leakage.empty:
         return _absent("no leakage table was given (leakage=None).")
+    if lacking := _lacking(leakage, "leakage", ("representation", "attribute", "probe")):
+        return lacking
     if "protocol" not in leakage:
         leakage = leakage.assign(protocol="unstated")
     parts = []
@@ -82,7 +92,7 @@ def _leakage_section(leakage):
                     "representation": rows.representation,
                     "attacker": rows.probe,
                     "balanced accuracy [CI]": _with_interval(rows, "balanced_accuracy"),
-                    "chance": rows.chance,
+                    "chance": rows.get("chance", float("nan")),
                     "within-identity AUC [CI]": _with_interval(rows, "within_auc"),
                     "Diff": rows["diff"] if "diff" in rows else float("nan"),
                     "verdict": rows["verdict"] if "verdict" in rows else "–",
@@ -128,8 +138,10 @@ def _tradeoff_section(tradeoff):
 
     if tradeoff is None or tradeoff.empty:
         return _absent("no sweep of a method's strength was given (tradeoff=None).")
+    if lacking := _lacking(tradeoff, "trade-off", ("leakage", "utility")):
+        return _html.table(tradeoff) + lacking
     hue = "method" if "method" in tradeoff else None
-    label = "setting" if "setting" in tradeoff else "lam"
+    label = next((c for c in ("setting", "lam") if c in tradeoff), "setting")
     errors = {
         key: column
         for key, column in (("leakage_err", "leakage_se"), ("utility_err", "utility_se"))
@@ -295,9 +307,47 @@ def build(
     str
         The HTML document.
     """
+    import matplotlib
+
     started = (about or {}).get("started", "")
     subtitle = f"{(about or {}).get('command', 'skblind')} {started}".strip()
-    sections = [
+    # Names in the figures are data, never TeX: a name holding "$...$" is drawn as typed.
+    with matplotlib.rc_context({"text.parse_math": False}):
+        sections = _sections(
+            about,
+            leakage,
+            verification,
+            pairs,
+            tradeoff,
+            fairness,
+            fairness_summary,
+            verification_fairness,
+            figures,
+        )
+    document = _html.page(
+        title,
+        subtitle,
+        [(a, name, _html.section(a, name, _HOW[a], body)) for a, name, body in sections],
+    )
+    if path is not None:
+        with atomic_path(path) as tmp:
+            tmp.write_text(document, encoding="utf-8")
+    return document
+
+
+def _sections(
+    about,
+    leakage,
+    verification,
+    pairs,
+    tradeoff,
+    fairness,
+    fairness_summary,
+    verification_fairness,
+    figures,
+):
+    """(anchor, title, HTML body) of every section, in order."""
+    return [
         ("run", "Run", _run_section(about)),
         ("leakage", "Leakage", _leakage_section(leakage)),
         ("verification", "Verification", _verification_section(verification, pairs)),
@@ -309,12 +359,3 @@ def build(
         ),
         ("figures", "Figures", _figures_section(figures)),
     ]
-    document = _html.page(
-        title,
-        subtitle,
-        [(a, name, _html.section(a, name, _HOW[a], body)) for a, name, body in sections],
-    )
-    if path is not None:
-        with atomic_path(path) as tmp:
-            tmp.write_text(document, encoding="utf-8")
-    return document
