@@ -2,7 +2,7 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.metrics import auc, roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_array, check_consistent_length
 
@@ -34,11 +34,34 @@ def _pair_dots(X, first, second, chunk_elements=_CHUNK_ELEMENTS):
     return dots
 
 
+def _all_pair_dots(X, subjects, chunk_elements=_CHUNK_ELEMENTS):
+    """Dot products and same-subject flags of every pair ``i < j``, in ``triu_indices`` order.
+
+    A block of rows at a time is multiplied by the rows after it (one matrix product:
+    about 10 times faster than gathering both rows of each pair), in bounded memory.
+    """
+    n = len(X)
+    dots = np.empty(n * (n - 1) // 2, dtype=X.dtype)
+    same = np.empty(len(dots), dtype=bool)
+    step = max(1, chunk_elements // max(n, 1))
+    out = 0
+    for start in range(0, n, step):
+        block = X[start : start + step] @ X[start:].T
+        for offset in range(len(block)):
+            row = start + offset
+            width = n - row - 1
+            dots[out : out + width] = block[offset, offset + 1 :]
+            same[out : out + width] = subjects[row + 1 :] == subjects[row]
+            out += width
+    return dots, same
+
+
 def pair_similarities(X, subjects, pairs=None):
     """Cosine similarity and same-identity flag of pairs of embeddings.
 
     Memory grows with the number of pairs, not with pairs times features: the pairs are
-    scored a bounded chunk at a time.
+    scored a bounded chunk at a time (every pair: a block of rows multiplied by the rows
+    after it).
 
     Parameters
     ----------
@@ -62,10 +85,9 @@ def pair_similarities(X, subjects, pairs=None):
         raise ValueError(f"rows {np.flatnonzero(norms == 0)[:10].tolist()} of X are all zero")
     X = X / norms
     if pairs is None:
-        first, second = np.triu_indices(len(X), k=1)
-    else:
-        pairs = np.asarray(pairs, dtype=int)
-        first, second = pairs[:, 0], pairs[:, 1]
+        return _all_pair_dots(X, subjects)
+    pairs = np.asarray(pairs, dtype=int)
+    first, second = pairs[:, 0], pairs[:, 1]
     return _pair_dots(X, first, second), subjects[first] == subjects[second]
 
 
@@ -128,9 +150,54 @@ def best_threshold(similarity, same):
     return float(threshold), float(balanced[best])
 
 
-def _balanced_accuracy(accepted, same):
-    """Mean of the genuine pairs' accept rate and the impostor pairs' reject rate."""
-    return (np.mean(accepted[same]) + np.mean(~accepted[~same])) / 2
+def _fold_accuracies(similarity, same, fold_of, n_folds):
+    """Each fold's accuracy at the threshold :func:`best_threshold` picks on the other folds.
+
+    The same thresholds and accuracies as calling :func:`best_threshold` per fold, from one
+    sort of every pair: a threshold accepts the pairs at least as similar as one
+    similarity seen in the other folds (or, when accepting none is best, those more
+    similar than any of them), so each fold's counts of accepted genuine and impostor
+    pairs at every cut are cumulative sums along that sort. Over every pair of 4,000
+    images (8 million pairs) this takes seconds, where sorting the other folds' pairs
+    again for each fold took minutes.
+
+    Returns
+    -------
+    ndarray of shape (n_folds,)
+        Balanced accuracy of each fold (plain accuracy for a fold of one kind of pair).
+    """
+    order = np.argsort(-similarity)
+    ordered_same, ordered_fold = same[order], fold_of[order]
+    values = similarity[order]
+    run_ends = np.flatnonzero(np.r_[values[1:] != values[:-1], True])
+    # counts[f, kind, k]: pairs of fold f (kind 0 genuine, 1 impostor) at least as similar
+    # as the k-th distinct similarity; k = 0 accepts none.
+    counts = np.zeros((n_folds, 2, len(run_ends) + 1), dtype=np.int64)
+    for fold in range(n_folds):
+        in_fold = ordered_fold == fold
+        counts[fold, 0, 1:] = np.cumsum(in_fold & ordered_same)[run_ends]
+        counts[fold, 1, 1:] = np.cumsum(in_fold & ~ordered_same)[run_ends]
+    total = counts.sum(axis=0)
+    accuracies = np.empty(n_folds)
+    for fold in range(n_folds):
+        train = total - counts[fold]
+        n_genuine, n_impostor = train[:, -1]
+        seen = np.r_[True, np.diff(train[0] + train[1]) > 0]  # cuts at the others' values
+        if not n_genuine or not n_impostor:  # one kind of pair: accept all, or none
+            best = len(seen) - 1 if n_genuine else 0
+        else:
+            balanced = (train[0] / n_genuine + 1 - train[1] / n_impostor) / 2
+            balanced = np.where(seen, balanced, -np.inf)
+            best = len(balanced) - 1 - int(np.argmax(balanced[::-1]))  # ties: lowest cut
+        if best == 0:  # accepting none: just above the others' largest similarity
+            best = int(np.flatnonzero(seen[1:])[0]) if seen[1:].any() else 0
+        accepted = counts[fold][:, best]
+        genuine, impostor = counts[fold][:, -1]
+        if genuine and impostor:
+            accuracies[fold] = (accepted[0] / genuine + 1 - accepted[1] / impostor) / 2
+        else:  # a fold of given pairs with one kind
+            accuracies[fold] = (accepted[0] + impostor - accepted[1]) / (genuine + impostor)
+    return accuracies
 
 
 def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
@@ -174,20 +241,15 @@ def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
             f"impostor pairs; got {same.sum()} genuine and {(~same).sum()} impostor pairs "
             "(pass fewer n_folds, or more images per subject)"
         )
+    fold_of = np.empty(len(same), dtype=int)
     if pairs is None:
         folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
-        test_folds = [test for _, test in folds.split(similarity, same)]
+        for index, (_, test) in enumerate(folds.split(similarity, same)):
+            fold_of[test] = index
     else:
-        test_folds = np.array_split(np.arange(len(same)), n_folds)
-    accuracies = []
-    for test in test_folds:
-        train = np.setdiff1d(np.arange(len(same)), test)
-        threshold, _ = best_threshold(similarity[train], same[train])
-        accepted, genuine = similarity[test] >= threshold, same[test]
-        if genuine.all() or not genuine.any():  # a fold of given pairs with one kind
-            accuracies.append(np.mean(accepted == genuine))
-        else:
-            accuracies.append(_balanced_accuracy(accepted, genuine))
+        for index, test in enumerate(np.array_split(np.arange(len(same)), n_folds)):
+            fold_of[test] = index
+    accuracies = _fold_accuracies(similarity, same, fold_of, n_folds)
     return pd.Series(
         {
             "accuracy": float(np.mean(accuracies)),
@@ -219,7 +281,7 @@ def verification_rates(similarity, same):
     fpr, tpr, _ = roc_curve(same, similarity)
     eer_index = np.argmin(np.abs(fpr - (1 - tpr)))
     return {
-        "roc_auc": float(roc_auc_score(same, similarity)),
+        "roc_auc": float(auc(fpr, tpr)),  # roc_auc_score's own computation, one sort fewer
         "eer": float((fpr[eer_index] + 1 - tpr[eer_index]) / 2),
         "tar@far=1e-2": float(tpr[fpr <= 1e-2].max()),
         "tar@far=1e-3": float(tpr[fpr <= 1e-3].max()),

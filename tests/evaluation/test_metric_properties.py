@@ -66,3 +66,31 @@ def test_verification_threshold_is_the_best_of_every_cut(pairs):
     brute = max(balanced(cut) for cut in cuts)
     assert accuracy == pytest.approx(brute)
     assert balanced(threshold) == pytest.approx(accuracy)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-5, 5).map(lambda v: v / 5), st.booleans(), st.integers(0, 3)),
+        min_size=4,
+        max_size=60,
+    )
+)
+def test_fold_accuracies_from_one_sort_are_those_of_a_threshold_per_fold(pairs):
+    """verification_report's k-fold accuracy sorts every pair once; it must give what
+    best_threshold on the other folds, applied to each fold, gives (ties included)."""
+    from skblind.evaluation._verification import _fold_accuracies
+
+    similarity, same, fold_of = (np.array(column) for column in zip(*pairs, strict=True))
+    n_folds = 4
+    assume(len(np.unique(fold_of)) == n_folds)
+    expected = []
+    for fold in range(n_folds):
+        test = fold_of == fold
+        threshold, _ = best_threshold(similarity[~test], same[~test])
+        accepted, genuine = similarity[test] >= threshold, same[test]
+        if genuine.all() or not genuine.any():
+            expected.append(np.mean(accepted == genuine))
+        else:
+            expected.append((np.mean(accepted[genuine]) + np.mean(~accepted[~genuine])) / 2)
+    np.testing.assert_allclose(_fold_accuracies(similarity, same, fold_of, n_folds), expected)
