@@ -77,7 +77,7 @@ def run_problem(name, folds, max_epochs):
     X, subjects, sensitive = load_problem(name)
     settings = sweep(max_epochs)
     start = time.perf_counter()
-    leakage, verification = audit_report(
+    audit = audit_report(
         X,
         sensitive,
         groups=subjects,
@@ -86,8 +86,9 @@ def run_problem(name, folds, max_epochs):
         adaptive=False,
         n_splits=folds,
     )
+    leakage, verification = audit.leakage, audit.verification
     seconds = time.perf_counter() - start
-    scores = leakage.pivot(index="representation", columns="probe", values="balanced_accuracy")
+    scores = leakage.pivot(index="representation", columns="attacker", values="balanced_accuracy")
     table = scores.join(verification.set_index("representation")["roc_auc"])
     table["worst_leakage"] = (scores - 0.5).abs().max(axis=1)
     table.insert(0, "strength", [settings[key][1] for key in table.index])

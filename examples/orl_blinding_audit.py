@@ -60,7 +60,7 @@ representations = {
 }
 tables, verification = [], None
 for protocol in ("held-out", "in-sample"):
-    leakage, verification = audit_report(
+    audit = audit_report(
         X,
         {"smiling": faces.smiling, "glasses": faces.glasses},
         groups=faces.subject,
@@ -71,6 +71,7 @@ for protocol in ("held-out", "in-sample"):
         n_repeats=args.repeats,
         n_jobs=args.jobs,
     )
+    leakage, verification = audit.leakage, audit.verification
     tables.append(leakage)
 leakage = pd.concat(tables, ignore_index=True)
 leakage.to_csv(args.output, index=False)
@@ -81,7 +82,7 @@ for protocol, table in leakage.groupby("protocol", sort=False):
         print(f"\n{attribute}, protocol {protocol}: balanced accuracy / within-identity AUC")
         wide = rows.pivot_table(
             index="representation",
-            columns="probe",
+            columns="attacker",
             values=["balanced_accuracy", "within_auc"],
             sort=False,
         )

@@ -22,7 +22,7 @@ from skblind.datasets import load_orl_faces
 from skblind.embedding import FaceEmbedder
 from skblind.evaluation import (
     audit_report,
-    default_probes,
+    default_attackers,
     feature_removal_curve,
     plot_feature_removal,
     plot_tsne,
@@ -46,25 +46,26 @@ methods = {
     "LNTL (paper)": LNTLSuppressor(**quick),
     "Blinder": Blinder(random_state=0),
 }
-leakage, verification = audit_report(
+audit = audit_report(
     X,
     {"smiling": faces.smiling, "glasses": faces.glasses},
     groups=faces.subject,
     y=faces.subject,
     remove=faces.smiling,
     representations={"raw": None, **methods},
-    probes={name: default_probes()[name] for name in ("LR", "MLP", "kNN-cosine")},
+    attackers={name: default_attackers()[name] for name in ("LR", "MLP", "kNN-cosine")},
     adaptive=False,
     n_splits=3,
     progress=False,
 )
+leakage, verification = audit.leakage, audit.verification
 
 # %%
 # Balanced accuracy and within-identity AUC of each attacker on held-out subjects, with the
 # verdict of the permutation tests
 for value in ("balanced_accuracy", "within_auc", "verdict"):
     table = leakage.pivot_table(
-        index=["attribute", "probe"],
+        index=["attribute", "attacker"],
         columns="representation",
         values=value,
         aggfunc="first",
@@ -81,7 +82,7 @@ print(verification[["representation", "roc_auc", "accuracy"]].round(4).to_string
 # The figures of the paper
 # ------------------------
 # t-SNE of the raw features and of the Blinder's output, coloured by smiling (Figs. 3 and
-# 5), and a probe's accuracy as features are removed at random (Fig. 4). Here the methods
+# 5), and an attacker's accuracy as features are removed at random (Fig. 4). Here the methods
 # are fitted on all subjects: the figures illustrate, the audit above measures.
 blinded = Blinder(random_state=0)
 phi = blinded.fit_transform(X, faces.subject, sensitive_features=faces.smiling)

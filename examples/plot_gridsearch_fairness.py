@@ -4,7 +4,7 @@ Choosing lambda by grid search, then checking fairness with fairlearn
 
 ``Pipeline([FaceEmbedder(), Blinder(recipe_encoder()), SVC()])`` on the ORL images, with
 ``GridSearchCV`` over the encoder's ``lam`` scored by two metrics: the leakage of an
-SVM probe reading ``smiling`` from phi, and verification ROC AUC. ``refit`` keeps the
+SVM attacker reading ``smiling`` from phi, and verification ROC AUC. ``refit`` keeps the
 best utility among the candidates that leak at most 0.1 above chance. The embeddings
 are cached (``memory=``) so that each image is embedded once for the whole search.
 Finally a glasses classifier on the chosen phi is audited with a fairlearn MetricFrame

@@ -6,10 +6,12 @@ now, and nothing else (imbalanced-learn's ``sklearn_compat`` does the same).
 """
 
 from sklearn.base import _fit_context
+from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._metadata_requests import _MetadataRequester
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = [
+    "BaseSearchCV",
     "HasMethods",
     "Interval",
     "StrOptions",

@@ -10,6 +10,13 @@ from ._io import output_folder
 __all__ = ["main"]
 
 
+def _print_verdicts(lines):
+    """The audit in words, one line per representation."""
+    print("\nSummary (the largest attackers; a claim holds for the attacker size it names):")
+    for line in lines:
+        print(f"- {line}")
+
+
 def _print_report_link(output):
     """The report's address, to open in a browser."""
     print(f"Report: {(output / 'report.html').resolve().as_uri()}")
@@ -32,6 +39,7 @@ def _demo(args):
             quiet=args.quiet,
         )
     print("\n" + format_tables(tables))
+    _print_verdicts(tables["verdicts"])
     print(
         f"\nWrote the tables (CSV, JSON), figures (tsne_smiling, feature_removal_smiling, "
         f"tpr_by_smiling, tradeoff PNG) and report.html to "
@@ -108,7 +116,7 @@ def _embed(args):
 
 
 def _fit(args):
-    from .jobs import fit_suppressor
+    from .jobs import describe_fitted, fit_suppressor
 
     # Only what was given on the command line: the rest keeps the estimator's default.
     given = {"lam": args.lam, "max_epochs": args.max_epochs}
@@ -127,6 +135,8 @@ def _fit(args):
         f"Wrote {type(model).__name__} ({model.n_features_in_} -> {model.n_features_out_} "
         f"features) to {args.output}"
     )
+    for line in describe_fitted(model):
+        print(f"- {line}")
     return 0
 
 
@@ -134,7 +144,7 @@ def _audit(args):
     from .jobs import audit_embeddings, format_tables
 
     with output_folder(args.output):
-        leakage, verification = audit_embeddings(
+        audit = audit_embeddings(
             args.embeddings,
             args.output,
             sensitive=args.sensitive,
@@ -142,14 +152,17 @@ def _audit(args):
             keep=args.keep,
             model=args.model,
             labels=args.labels,
-            folds=args.folds,
             protocol=args.protocol,
+            folds=args.folds,
+            attack_folds=args.attack_folds,
+            attacker_people=args.attacker_people,
             repeats=args.repeats,
             permutations=args.permutations,
             jobs=args.jobs,
             progress=not args.quiet,
         )
-    print(format_tables({"leakage": leakage, "table_1_verification": verification}))
+    print(format_tables({"leakage": audit.leakage, "table_1_verification": audit.verification}))
+    _print_verdicts(audit.verdicts())
     print(f"Wrote leakage.csv, verification.csv, audit.json and report.html to {args.output}/")
     _print_report_link(args.output)
     return 0
@@ -322,20 +335,41 @@ def _parser():
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
     fit.set_defaults(run=_fit)
 
-    audit = commands.add_parser("audit", help="probe saved embeddings (and a fitted model)")
+    audit = commands.add_parser("audit", help="attack saved embeddings (and a fitted model)")
     audit.add_argument("embeddings", type=Path, help="an output of skblind embed")
-    audit.add_argument("--sensitive", required=True, help="label column the probes read")
+    audit.add_argument("--sensitive", required=True, help="label column the attackers read")
     audit.add_argument("--groups", help="identity column: subject-disjoint folds, verification")
     audit.add_argument("--keep", nargs="*", default=[], help="label columns that should survive")
     audit.add_argument("--model", type=Path, help="a suppressor written by skblind fit")
     audit.add_argument("--labels", type=Path, help="a CSV of labels with a 'path' column")
-    audit.add_argument("--folds", type=_at_least(2), default=5, help="outer subject-disjoint folds")
     audit.add_argument(
         "--protocol",
-        default="held-out",
-        choices=["held-out", "in-sample"],
-        help="held-out (default): attackers trained only on templates of held-out subjects; "
-        "in-sample: the paper's probes trained on the model's training subjects",
+        default="deployment",
+        choices=["deployment", "held-out", "in-sample"],
+        help="deployment (default): the model was fitted on other people; attackers "
+        "trained on some of the people given and tested on the others, in --attack-folds "
+        "folds; held-out: within --folds outer folds (attackers hold fewer people); "
+        "in-sample: the paper's attackers trained on other folds' subjects",
+    )
+    audit.add_argument(
+        "--folds",
+        type=_at_least(2),
+        default=5,
+        help="outer subject-disjoint folds of the held-out and in-sample protocols",
+    )
+    audit.add_argument(
+        "--attack-folds",
+        type=_at_least(2),
+        default=4,
+        help="subject-disjoint folds of the attackers (default: 4)",
+    )
+    audit.add_argument(
+        "--attacker-people",
+        type=_at_least(1),
+        nargs="+",
+        metavar="N",
+        help="the people each attacker learns from (default: all of its fold's); several "
+        "sizes draw the attacker learning curve",
     )
     audit.add_argument("--repeats", type=_at_least(1), default=1, help="repetitions of the folds")
     audit.add_argument(

@@ -44,9 +44,10 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
         "SensitiveNets (paper)",
         "LNTL (paper)",
         "Blinder",
+        "Blinder, no margin",
     }
     assert set(leakage.attribute) == {"smiling", "glasses"}
-    assert set(leakage.probe) == {
+    assert set(leakage.attacker) == {
         "MLP",
         "SVM",
         "RF",
@@ -61,6 +62,7 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     in_sample = pd.read_csv(tmp_path / "table_1_in_sample.csv")
     assert set(in_sample.protocol) == {"in-sample"} and set(in_sample.attribute) == {"smiling"}
     assert "Protocol held-out" in out and "Within-identity AUC" in out
+    assert re.search(r"each attacker held attacker_people people \(\d+( to \d+)? people\)", out)
     fairness = pd.read_csv(tmp_path / "table_2_fairness.csv")
     assert set(fairness.split) == {"biased", "unbiased"}
     report = json.loads((tmp_path / "report.json").read_text())
@@ -88,11 +90,11 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     ):
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
     curve = pd.read_csv(tmp_path / "learning_curve.csv")
-    assert set(curve.representation) == {"raw", "LEACE", "Blinder"}
+    assert set(curve.representation) == {"raw", "LEACE", "Blinder", "Blinder, no margin"}
     assert curve.training_subjects.nunique() == 2  # 2 (the demo's --folds here) and 3 folds
     # every point read by the same attackers (Table I's audit has the whole battery)
-    assert set(curve.probe) == {"MLP", "SVM", "LR", "MLP-white", "kNN-cosine"}
-    assert curve.groupby("training_subjects").probe.nunique().eq(5).all()
+    assert set(curve.attacker) == {"MLP", "SVM", "LR", "MLP-white", "kNN-cosine"}
+    assert curve.groupby("training_subjects").attacker.nunique().eq(5).all()
     page = (tmp_path / "report.html").read_text()
     for heading in ("Leakage", "Verification", "Trade-off", "Fairness", "Figures"):
         assert f"<h2>{heading}</h2>" in page
@@ -119,6 +121,28 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
         }
     )
     rows.to_csv(tmp_path / "faces.csv", index=False)
+    training = pd.DataFrame(  # the model is fitted on other people than those audited
+        {
+            "path": orl.paths[200:320],
+            "subject": orl.subject[200:320],
+            "smiling": orl.smiling[200:320],
+        }
+    )
+    training.to_csv(tmp_path / "training.csv", index=False)
+    assert (
+        main(
+            [
+                "embed",
+                str(tmp_path / "training.csv"),
+                "--output",
+                str(tmp_path / "train"),
+                "--layer",
+                "pooled",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     embeddings = tmp_path / "faces"
     assert (
         main(
@@ -142,7 +166,7 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
         main(
             [
                 "fit",
-                str(embeddings),
+                str(tmp_path / "train"),
                 "--y",
                 "subject",
                 "--sensitive",
@@ -167,8 +191,9 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
                 "glasses",
                 "--model",
                 str(model),
-                "--folds",
-                "3",
+                "--attacker-people",
+                "2",
+                "4",
                 "--output",
                 str(tmp_path / "audit"),
             ]
@@ -177,7 +202,9 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
     )
     leakage = pd.read_csv(tmp_path / "audit" / "leakage.csv")
     assert set(leakage.representation) == {"raw", "model"}
-    assert set(leakage.protocol) == {"held-out"}
+    # the model was fitted elsewhere: attackers cross-validated over the 12 people given
+    assert set(leakage.protocol) == {"deployment"}
+    assert set(leakage.attacker_people) == {2, 4} and set(leakage.tested_people) == {12}
     assert set(leakage.attribute) == {"smiling", "glasses"}
     verification = pd.read_csv(tmp_path / "audit" / "verification.csv")
     assert verification.roc_auc.min() > 0.9

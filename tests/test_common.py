@@ -16,13 +16,14 @@ from sklearn.utils import estimator_checks as checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skblind.embedding import FaceEmbedder
-from skblind.evaluation import PCAWhitener
+from skblind.evaluation import PCAWhitener, ScalableSVC
 from skblind.suppression import (
     Blinder,
     INLPEraser,
     IVEEraser,
     LEACEEraser,
     LNTLSuppressor,
+    MarginEraser,
     PASSSuppressor,
     SensitiveNetsSuppressor,
     WithinIdentityEraser,
@@ -123,6 +124,11 @@ class WithinForChecks(WithinIdentityEraser):
         return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
 
 
+class MarginForChecks(MarginEraser):
+    def fit(self, X, y, *, sensitive_features=None):
+        return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
+
+
 class BlinderForChecks(Blinder):
     def fit(self, X, y, *, sensitive_features=None):
         return super().fit(X, y, sensitive_features=_derive_sensitive(X, sensitive_features))
@@ -139,6 +145,7 @@ SUPPRESSOR_FAILURES = {
     LEACEForChecks: {},
     INLPForChecks: {},
     WithinForChecks: {},
+    MarginForChecks: {},
     BlinderForChecks: {  # with a torch encoder (the default has none)
         "check_methods_subset_invariance": (
             "the torch encoder computes in float32, and a batched matmul rounds a row by "
@@ -168,6 +175,7 @@ def expected_failures(estimator):
         LEACEForChecks(),
         INLPForChecks(),
         WithinForChecks(random_state=0),
+        MarginForChecks(budget=1.0),
         BlinderForChecks(random_state=0),
         BlinderForChecks(recipe_encoder(**SMALL), random_state=0),
     ],
@@ -177,6 +185,6 @@ def test_suppressors_sklearn_checks(estimator, check):
     check(estimator)
 
 
-@parametrize_with_checks([PCAWhitener()])
-def test_attack_battery_transformers_sklearn_checks(estimator, check):
+@parametrize_with_checks([PCAWhitener(), ScalableSVC(), ScalableSVC(max_exact=10, n_components=20)])
+def test_attack_battery_estimators_sklearn_checks(estimator, check):
     check(estimator)

@@ -78,13 +78,13 @@ def test_gridsearch_over_lambda_and_probes_on_the_dask_joblib_backend(client):
     )
     grid = {
         "suppressor__lam": [0.5, 2.0],
-        "probe": [SVC(), LogisticRegression(max_iter=500)],
+        "attacker": [SVC(), LogisticRegression(max_iter=500)],
     }
 
     def search():
         with sklearn.config_context(enable_metadata_routing=True):
             suppressor = SensitiveNetsSuppressor(**FAST).set_fit_request(sensitive_features=True)
-            pipe = Pipeline([("suppressor", suppressor), ("probe", SVC())])
+            pipe = Pipeline([("suppressor", suppressor), ("attacker", SVC())])
             return GridSearchCV(pipe, grid, cv=GroupKFold(3), n_jobs=-1).fit(
                 data.X, data.subject, sensitive_features=data.sensitive, groups=data.subject
             )
@@ -114,7 +114,7 @@ def test_the_audit_runs_its_splits_on_the_dask_joblib_backend(client):
             "raw": None,
             "sn": SensitiveNetsSuppressor(max_epochs=2, progress=False, random_state=0),
         },
-        probes={"LR": LogisticRegression(max_iter=500)},
+        attackers={"LR": LogisticRegression(max_iter=500)},
         adaptive=False,
         n_splits=3,
         n_permutations=50,
@@ -122,8 +122,8 @@ def test_the_audit_runs_its_splits_on_the_dask_joblib_backend(client):
         progress=False,
     )
     with distributed.get_task_stream(client) as tasks, joblib.parallel_config(backend="dask"):
-        on_dask, _ = audit_report(data.X, data.sensitive, **options)
+        on_dask = audit_report(data.X, data.sensitive, **options).leakage
     assert len(tasks.data) >= 6  # 2 representations x 3 splits
-    local, _ = audit_report(data.X, data.sensitive, **options)
+    local = audit_report(data.X, data.sensitive, **options).leakage
     numeric = local.select_dtypes("number").columns
     np.testing.assert_allclose(on_dask[numeric], local[numeric])

@@ -46,6 +46,6 @@ def test_reports_are_identical_run_to_run(data):
             progress=False,
         )
 
-    (leak1, ver1), (leak2, ver2) = run(), run()
-    pd.testing.assert_frame_equal(leak1, leak2)
-    pd.testing.assert_frame_equal(ver1, ver2)
+    first, second = run(), run()
+    pd.testing.assert_frame_equal(first.leakage, second.leakage)
+    pd.testing.assert_frame_equal(first.verification, second.verification)

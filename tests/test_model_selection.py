@@ -40,9 +40,15 @@ def search_fit(search, data):
     return search.fit(data.X, data.subject, sensitive_features=data.sensitive, groups=data.subject)
 
 
-def test_a_pipeline_ending_in_a_classifier_is_scored_by_its_representation(data, routing):
+def test_a_pipeline_ending_in_a_classifier_is_scored_by_its_representation(routing):
     """GridSearchCV's default (the SVC's accuracy on unseen people) is 0 for every candidate;
-    BlindingSearchCV scores the representation and tells the candidates apart."""
+    BlindingSearchCV scores the representation and tells the candidates apart.
+
+    120 people, so that each validation fold's 40 people measure leakage well inside the
+    0.05 bound (with 8 people, its noise is as large as the bound): one INLP iteration
+    leaks 0.12-0.16 above chance on every fold, four leak at most 0.04.
+    """
+    data = make_blinding_problem(n_subjects=120, random_state=0)
     grid = {"blind__n_iterations": [1, 4]}
     plain = search_fit(GridSearchCV(pipeline(), grid, cv=GroupKFold(3)), data)
     assert np.all(plain.cv_results_["mean_test_score"] == 0.0)
@@ -50,8 +56,8 @@ def test_a_pipeline_ending_in_a_classifier_is_scored_by_its_representation(data,
         warnings.filterwarnings("error", message=f".*{TIE}")
         search = search_fit(BlindingSearchCV(pipeline(), grid, cv=GroupKFold(3)), data)
     scores = search.cv_results_["mean_test_score"]
-    assert np.all(scores > 0.5) and np.ptp(scores) > 0  # verification AUC within the bound
-    assert search.best_index_ == np.argmax(scores)
+    assert scores[0] < 0 < 0.9 < scores[1]  # past the bound; its verification AUC within it
+    assert search.best_index_ == 1
     assert search.scoring is None  # the parameter is stored unchanged
     assert hasattr(search.best_estimator_["svc"], "support_")
 

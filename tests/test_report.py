@@ -24,25 +24,27 @@ from skblind.evaluation import (
 from skblind.report import build
 from skblind.suppression import INLPEraser, LEACEEraser
 
-SECTIONS = ("run", "leakage", "verification", "tradeoff", "fairness", "figures")
+#: The verdict first, the run's settings last (issue 27).
+SECTIONS = ("summary", "leakage", "verification", "tradeoff", "fairness", "figures", "run")
 
 
 @pytest.fixture(scope="module")
 def run(small):
     """Every input of the report, from a small synthetic audit."""
     X, subject, smiling = small.X, small.subject, small.sensitive
-    leakage, verification = audit_report(
+    audit = audit_report(
         X,
         smiling,
         groups=subject,
         y=subject,
         representations={"raw": None, "LEACE": LEACEEraser()},
-        probes={"LR": LogisticRegression(max_iter=1000)},
+        attackers={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=4,
         n_permutations=40,
         progress=False,
     )
+    leakage, verification = audit.leakage, audit.verification
     held_out = subject >= 14
     fit = ~held_out
     blinded = LEACEEraser().fit(X[fit], subject[fit], sensitive_features=smiling[fit])
@@ -104,10 +106,15 @@ def test_every_section_is_filled_and_every_figure_decodes(run, tmp_path):
     path = tmp_path / "out" / "report.html"
     page = build(path, **run)
     assert path.read_text(encoding="utf-8") == page
-    for anchor in SECTIONS:
-        assert f'<section id="{anchor}">' in page
+    positions = [page.index(f'<section id="{anchor}">') for anchor in SECTIONS]
+    assert positions == sorted(positions)
     assert page.count("How to read this:") == len(SECTIONS)
     assert "Not in this run" not in page
+    # the verdict in words, and a representation x attacker matrix shaded by verdict
+    assert "<li>raw: sensitive still leaks to 1 of 1 attackers holding" in page
+    assert "<li>LEACE: " in page and "noise floor" in page
+    assert "sensitive: within-identity AUC of each attacker (holding" in page
+    assert page.count('<td class="leaks">') + page.count('<td class="clear">') >= 4
     sources = _images(page)
     # leakage chart, verification curves, trade-off, TPR by group, the figure given
     assert len(sources) == 5
@@ -145,15 +152,15 @@ def test_each_protocol_gets_its_own_tables_and_chart(run):
 
 @pytest.mark.filterwarnings("ignore:audit_report without groups")
 def test_a_leakage_table_without_groups_has_no_within_identity_column(small):
-    leakage, _ = audit_report(
+    leakage = audit_report(
         small.X,
         small.sensitive,
-        probes={"LR": LogisticRegression(max_iter=1000)},
+        attackers={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=3,
         n_permutations=40,
         progress=False,
-    )
+    ).leakage
     assert leakage.within_auc.isna().all()
     for table in (leakage, leakage.drop(columns=[c for c in leakage if "within" in c])):
         page = build(leakage=table)
@@ -211,7 +218,7 @@ def test_partial_tables_render_what_they_hold(given):
         {
             "representation": ["raw", "Blinder"],
             "attribute": ["smiling"] * 2,
-            "probe": ["LR"] * 2,
+            "attacker": ["LR"] * 2,
             "balanced_accuracy": [0.71, 0.52],
         }
     )

@@ -318,7 +318,7 @@ def test_chance_is_what_a_know_nothing_probe_scores_on_the_same_folds():
     probes = {"LR": LogisticRegression(max_iter=2000)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        leak, _ = audit_report(X, s, groups=subject, probes=probes, adaptive=False)
+        leak = audit_report(X, s, groups=subject, attackers=probes, adaptive=False).leakage
     expected = np.mean(
         [
             1 / len(np.unique(s[test]))
@@ -332,9 +332,18 @@ def test_chance_is_what_a_know_nothing_probe_scores_on_the_same_folds():
 # --- 8. r9: a model file named raw.joblib ------------------------------------------------
 
 
-def test_a_model_named_raw_does_not_replace_the_raw_rows(tmp_path, faces_csv, capsys):
+def test_a_model_named_raw_does_not_replace_the_raw_rows(tmp_path, faces_csv, orl, capsys):
     embed_images(faces_csv(100), tmp_path / "emb", progress=False)
-    args = ["fit", str(tmp_path / "emb"), "--y", "subject", "--sensitive", "smiling"]
+    others = pd.DataFrame(  # the model is fitted on other people than those audited
+        {
+            "path": orl.paths[100:200],
+            "subject": orl.subject[100:200],
+            "smiling": orl.smiling[100:200],
+        }
+    )
+    others.to_csv(tmp_path / "others.csv", index=False)
+    embed_images(tmp_path / "others.csv", tmp_path / "others", progress=False)
+    args = ["fit", str(tmp_path / "others"), "--y", "subject", "--sensitive", "smiling"]
     assert main([*args, "--quiet", "--output", str(tmp_path / "raw.joblib")]) == 0
     assert (
         main(
@@ -347,7 +356,7 @@ def test_a_model_named_raw_does_not_replace_the_raw_rows(tmp_path, faces_csv, ca
                 "subject",
                 "--model",
                 str(tmp_path / "raw.joblib"),
-                "--folds",
+                "--attack-folds",
                 "2",
                 "--output",
                 str(tmp_path / "audit"),
@@ -359,14 +368,14 @@ def test_a_model_named_raw_does_not_replace_the_raw_rows(tmp_path, faces_csv, ca
     assert set(leakage.representation) == {"raw", "raw (model)"}
     # The JSON says what produced it (issue 17): settings, the model's parameters, units.
     about = json.loads((tmp_path / "audit" / "audit.json").read_text())["about"]
-    assert about["command"] == "skblind audit" and about["settings"]["protocol"] == "held-out"
+    assert about["command"] == "skblind audit" and about["settings"]["protocol"] == "deployment"
     assert about["methods"]["model"]["class"] == "Blinder"
     assert about["methods"]["model"]["params"]["random_state"] == 0
     assert {"skblind", "scikit-learn", "torch"} <= set(about["versions"])
     assert "fractions" in about["units"]["rates"]
     # ... and report.html shows it all on one page, its address printed (issue 15).
     page = (tmp_path / "audit" / "report.html").read_text()
-    assert "skblind audit: smiling" in page and "Protocol: held-out attacker" in page
+    assert "skblind audit: smiling" in page and "Protocol: deployment" in page
     assert "Curves, on the pairs given" in page and "false_match_rate [CI]" in page
     report_link = (tmp_path / "audit" / "report.html").resolve().as_uri()
     assert f"Report: {report_link}" in capsys.readouterr().out
@@ -521,7 +530,7 @@ def test_audit_with_a_file_that_is_not_a_model(tmp_path, faces_csv, capsys, cont
 
 
 def test_audit_report_errors_name_the_attribute_and_fold(small):
-    options = dict(probes={"LR": LogisticRegression()}, adaptive=False)
+    options = dict(attackers={"LR": LogisticRegression()}, adaptive=False)
     s = small.sensitive.astype(object)
     s[::10] = None
     with pytest.raises(ValueError, match=r"attribute 'sensitive' has 5 missing entries \(rows 0"):
@@ -531,16 +540,16 @@ def test_audit_report_errors_name_the_attribute_and_fold(small):
         audit_report(
             small.X, one_class, groups=one_class, n_splits=2, protocol="in-sample", **options
         )
-    with pytest.raises(ValueError, match="a held-out part holds fewer than two subjects"):
+    with pytest.raises(ValueError, match=r"outer split \d holds 1 held-out subject\(s\): the"):
         audit_report(small.X, one_class, groups=one_class, n_splits=2, **options)
 
 
 def test_audit_report_takes_a_representation_given_as_a_list(small):
-    options = dict(probes={"LR": LogisticRegression()}, adaptive=False, n_splits=2)
+    options = dict(attackers={"LR": LogisticRegression()}, adaptive=False, n_splits=2)
     reps = {"raw": None, "as list": small.X.tolist()}
-    leak, _ = audit_report(
+    leak = audit_report(
         small.X, small.sensitive, groups=small.subject, representations=reps, **options
-    )
+    ).leakage
     raw, listed = leak.balanced_accuracy
     assert raw == listed
     with pytest.raises(ValueError, match="representation 'bad': give None, an array"):

@@ -82,6 +82,7 @@ def test_reproduce_runs_every_part_on_the_data_sets_given(paper_data, tmp_path, 
         "SensitiveNets (paper)",
         "LNTL (paper)",
         "Blinder",
+        "Blinder, no margin",
     }
     cfee = leakage[leakage.attribute == "expression"]
     assert np.allclose(cfee.chance, 0.25)  # four categories in the fixture

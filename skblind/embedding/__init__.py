@@ -5,7 +5,7 @@ from ._dask import dask_transform
 from ._detectors import DETECTORS
 from ._embedder import FaceEmbedder
 from ._facenet import FACENET_WEIGHTS, FacenetWeightsError, facenet_weights_path
-from ._shards import embed_to_shards, read_shards
+from ._shards import embed_to_shards, read_manifest, read_shards
 
 __all__ = [
     "BACKBONES",
@@ -16,5 +16,6 @@ __all__ = [
     "dask_transform",
     "embed_to_shards",
     "facenet_weights_path",
+    "read_manifest",
     "read_shards",
 ]

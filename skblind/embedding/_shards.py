@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from .. import __version__
 from .._io import CSV_LABELS, atomic_path, output_folder, typed_labels
 
-__all__ = ["embed_to_shards", "read_shards"]
+__all__ = ["embed_to_shards", "read_manifest", "read_shards"]
 
 MANIFEST = "manifest.json"
 
@@ -423,6 +423,27 @@ def _embed_on_cluster(client, embedder, tasks, write_shard, bar):
         finish_oldest()
 
 
+def read_manifest(folder):
+    """What a shard folder says of itself: the embedder's settings, version, counts.
+
+    Parameters
+    ----------
+    folder : path-like
+        A folder written by :func:`embed_to_shards` (``skblind embed``).
+
+    Returns
+    -------
+    dict
+        ``settings`` (the :class:`~skblind.embedding.FaceEmbedder` parameters that decide
+        the embeddings), ``skblind_version``, ``complete`` and, once finished,
+        ``n_shards``, ``n_images``, ``n_features``.
+    """
+    manifest = _read_manifest(folder)
+    if manifest is None:
+        raise ValueError(f"{folder}: not an embeddings folder written by skblind embed")
+    return manifest
+
+
 def read_shards(folder):
     """Read a finished shard folder.
 
@@ -441,9 +462,7 @@ def read_shards(folder):
         is a label); only empty cells are missing.
     """
     folder = Path(folder)
-    manifest = _read_manifest(folder)
-    if manifest is None:
-        raise ValueError(f"{folder}: not an embeddings folder written by skblind embed")
+    manifest = read_manifest(folder)
     if not manifest.get("complete"):
         raise ValueError(f"{folder}: unfinished (interrupted?); rerun skblind embed to resume")
     blocks, texts = [], []

@@ -1,14 +1,20 @@
 """Audits of a representation: what it still reveals, what it still does, how fair it is."""
 
 from ..datasets import read_lfw_pairs  # re-exported: verification reads LFW's pairs
-from ._attackers import PCAWhitener, adaptive_probe, attack_scores, default_probes
+from ._attackers import (
+    PCAWhitener,
+    ScalableSVC,
+    adaptive_attacker,
+    attack_scores,
+    default_attackers,
+)
 from ._fairness import (
     equality_of_opportunity,
     group_metric_frame,
     make_biased_split,
     verification_metric_frame,
 )
-from ._folds import probe_folds
+from ._folds import subject_folds
 from ._leakage import (
     PROTOCOLS,
     audit_report,
@@ -20,6 +26,7 @@ from ._leakage import (
 from ._leakage_stats import within_identity_auc
 from ._plots import (
     feature_removal_curve,
+    plot_attacker_curve,
     plot_feature_removal,
     plot_group_tpr,
     plot_leakage,
@@ -29,6 +36,8 @@ from ._plots import (
     plot_verification_curves,
     tsne_points,
 )
+from ._represent import fit_representations
+from ._result import LEAKAGE_COLUMNS, VERIFICATION_COLUMNS, Audit
 from ._scorers import (
     BlindingScorer,
     LeakageScorer,
@@ -45,20 +54,25 @@ from ._verification import (
 )
 
 __all__ = [
+    "Audit",
     "BlindingScorer",
+    "LEAKAGE_COLUMNS",
     "PCAWhitener",
     "PROTOCOLS",
+    "ScalableSVC",
+    "VERIFICATION_COLUMNS",
     "LeakageScorer",
     "VerificationScorer",
     "best_utility_under_leakage",
-    "adaptive_probe",
+    "adaptive_attacker",
     "attack_scores",
     "audit_report",
     "audit_splits",
-    "default_probes",
+    "default_attackers",
     "diff_score",
     "equality_of_opportunity",
     "feature_removal_curve",
+    "fit_representations",
     "group_metric_frame",
     "leakage_report",
     "make_biased_split",
@@ -66,13 +80,14 @@ __all__ = [
     "pair_groups",
     "pair_similarities",
     "plot_feature_removal",
+    "plot_attacker_curve",
     "plot_group_tpr",
     "plot_leakage",
     "plot_learning_curve",
     "plot_tradeoff",
     "plot_verification_curves",
     "plot_tsne",
-    "probe_folds",
+    "subject_folds",
     "read_lfw_pairs",
     "threshold_at_fmr",
     "tsne_points",

@@ -1,14 +1,14 @@
-"""The one rule by which skblind splits samples into probe folds."""
+"""The one rule by which skblind splits samples into folds: by subject."""
 
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, StratifiedKFold
 
-__all__ = ["probe_folds"]
+__all__ = ["subject_folds"]
 
 
-def probe_folds(n_splits, *, grouped, stratified=False, random_state=None):
-    """The cross-validation splitter of a probe or an attacker.
+def subject_folds(n_splits, *, grouped, stratified=False, random_state=None):
+    """The cross-validation splitter of the audit's splits and of an attacker's folds.
 
-    With groups (subject ids) the folds are subject-disjoint: a probe must never be
+    With groups (subject ids) the folds are subject-disjoint: an attacker must never be
     tested on a person it was trained on, or it reads the attribute from identity.
     Without groups they are stratified random folds (the caller warns about what that
     flatters).

@@ -1,37 +1,45 @@
 """Leakage: what attackers read of a sensitive attribute from a representation.
 
-The default protocol is the held-out attacker's. For each outer subject-disjoint split the
-representation is fitted on the fit subjects only; the attackers are then trained and
-tested only on blinded templates of the held-out subjects, cross-validated subject-
-disjointly among them: an attacker who never saw the blinding model's training data,
-holding templates of other people with labels of their own. ``protocol="in-sample"`` is
-the paper's: attackers trained on the representation of the model's own training rows,
-which a step fitted on those rows can make look blind.
+Three protocols say who the attackers are trained on. The default, ``"held-out"``: for
+each outer subject-disjoint split the representation is fitted on the fit subjects only,
+and the attackers are trained and tested only on blinded templates of the held-out
+subjects, cross-validated subject-disjointly among them: an attacker who never saw the
+blinding model's training data, holding templates of other people with labels of their
+own. ``"deployment"``: the representations were fitted elsewhere (a deployed model is a
+public function), and attackers of any size are cross-validated over every person given.
+``"in-sample"`` is the paper's: attackers trained on the representation of the model's
+own training rows, which a step fitted on those rows can make look blind.
+
+Each leakage row says how many people its attacker held (``attacker_people``): leakage
+grows with them, and ``attacker_people=[8, 32, 128, ...]`` draws the attacker's learning
+curve on the same test rows.
 """
 
 import math
-import os
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.base import clone
-from sklearn.exceptions import FitFailedWarning
-from sklearn.utils.validation import check_array, check_consistent_length, check_memory
+from sklearn.ensemble import BaseEnsemble, HistGradientBoostingClassifier
+from sklearn.utils.validation import check_array, check_consistent_length
 from tqdm.auto import tqdm
 
 from .._checks import check_no_missing
-from .._compat import Interval, StrOptions, validate_params
-from ._attackers import adaptive_probe, attack_scores, default_probes
-from ._folds import probe_folds
+from .._compat import BaseSearchCV, Interval, StrOptions, validate_params
+from ._attack import cross_attack, person_folds
+from ._attackers import adaptive_attacker, default_attackers
+from ._folds import subject_folds
 from ._leakage_stats import (
-    _WithinRanks,
-    fold_balanced_accuracy,
+    bootstrap_interval,
     permuted_across_subjects,
     permuted_within_subjects,
+    row_statistics,
 )
+from ._represent import _fixed, _is_estimator, fitted_transform
+from ._result import LEAKAGE_COLUMNS, Audit
 from ._verification import verification_report
 
 __all__ = [
@@ -44,21 +52,22 @@ __all__ = [
 ]
 
 #: The audit protocols: who trains the attackers on what.
-PROTOCOLS = ("held-out", "in-sample")
+PROTOCOLS = ("held-out", "in-sample", "deployment")
 
 
 def diff_score(before, after, chance):
     """The paper's normalised drop (Eq. 4.1): ``(before - after) / (before - chance)``.
 
     A fraction, as every rate skblind reports (the paper prints it times 100): 1 means
-    the probe fell to chance, 0 that it did not move, negative that it improved.
+    the attacker fell to chance, 0 that it did not move, negative that it improved.
 
     Parameters
     ----------
     before, after : float or array-like
-        Probe scores (e.g. balanced accuracy) on the raw and on the blinded representation.
+        Attacker scores (e.g. balanced accuracy) on the raw and on the blinded
+        representation.
     chance : float or array-like
-        Score of a probe that knows nothing.
+        Score of an attacker that knows nothing.
 
     Returns
     -------
@@ -74,14 +83,15 @@ def diff_score(before, after, chance):
 def leakage_report(X, sensitive, **kwargs):
     """Measure how well attackers read ``sensitive`` from each representation.
 
-    The leakage table of :func:`audit_report`; see there for the parameters.
+    The leakage table of :func:`audit_report` (``audit_report(...).leakage``); see there
+    for the parameters.
 
     Returns
     -------
     pandas.DataFrame
-        One row per representation, attribute and attacker.
+        One row per representation, attribute, attacker and attacker size.
     """
-    return audit_report(X, sensitive, **kwargs)[0]
+    return audit_report(X, sensitive, **kwargs).leakage
 
 
 def min_permutations(alpha):
@@ -103,13 +113,32 @@ def min_permutations(alpha):
     return max(1, math.ceil(2 / alpha - 1 - 1e-9))
 
 
+@dataclass(frozen=True)
+class _Part:
+    """Rows attacked together, the rows a representation is fitted on first, and the folds.
+
+    ``rows`` are the block the attackers see (positions in it index ``folds``); ``fit``
+    the rows a transformer is fitted on (None: nothing to fit); ``unit`` names each
+    fold's unit of balanced accuracy (the outer split, or the attack fold itself).
+    """
+
+    repeat: int
+    index: int
+    fit: np.ndarray | None
+    rows: np.ndarray
+    folds: tuple
+    units: tuple
+    verify: tuple
+
+
 @validate_params(
     {
         "protocol": [StrOptions(set(PROTOCOLS))],
         "adaptive": ["boolean"],
         "n_splits": [Interval(Integral, 2, None, closed="left")],
         "n_repeats": [Interval(Integral, 1, None, closed="left")],
-        "attack_splits": [Integral],
+        "attack_splits": [Integral, "array-like"],
+        "attacker_people": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         "n_permutations": [Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, 1, closed="neither")],
         "min_gap": [Interval(Real, 0, None, closed="left")],
@@ -125,45 +154,58 @@ def audit_report(
     groups=None,
     y=None,
     remove=None,
+    keep=(),
     representations=None,
-    probes=None,
+    attackers=None,
     adaptive=True,
     protocol="held-out",
     n_splits=5,
     n_repeats=1,
     attack_splits=4,
+    attacker_people=None,
     n_permutations=200,
     alpha=0.05,
     reference="raw",
     min_gap=0.05,
+    fitted=None,
     n_jobs=None,
-    memory=None,
     random_state=0,
     progress=True,
 ):
-    """Leakage of attributes and verification utility of representations, on the same splits.
+    """Leakage of attributes to attackers of a stated size, and verification utility.
 
-    Outer splits are subject-disjoint (``groups``), ``n_splits`` folds repeated
-    ``n_repeats`` times with shuffled subjects. In each, a representation given as a
-    transformer is cloned and fitted on the fit subjects (``fit(X, y,
-    sensitive_features=remove)``); then, by ``protocol``:
+    ``protocol`` says who the attackers are trained on:
 
-    - ``"held-out"`` (default): each attacker is trained and tested on the representation
-      of the held-out subjects only, in ``attack_splits`` subject-disjoint folds among
-      them. The attacker never saw the model's training data: the threat model of
-      blinding.
+    - ``"held-out"`` (default): outer splits are subject-disjoint (``groups``),
+      ``n_splits`` folds repeated ``n_repeats`` times with shuffled subjects. In each, a
+      representation given as a transformer is cloned and fitted on the fit subjects
+      (``fit(X, y, sensitive_features=remove)``); the attackers are then trained and
+      tested on the representation of the held-out subjects only, in ``attack_splits``
+      subject-disjoint folds among them. The attacker never saw the model's training
+      data: the threat model of blinding.
+    - ``"deployment"``: the representations were fitted on other people (population A)
+      and are given as arrays or fitted transformers; the attackers learn from some of
+      the people of ``X`` (population B) and are tested on others (C):
+      ``attack_splits`` subject-disjoint folds over every person (each tested once), or
+      the (train rows, test rows) pairs given. Attackers then hold as many people as the
+      data allow, as one facing a deployed model, a public function, would.
     - ``"in-sample"`` (the paper's): each attacker is trained on the representation of
       the fit subjects (the model's own training rows) and tested on the held-out ones.
       A step fitted on those rows (LEACE, a learned encoder) can make exactly them look
       blind, so this protocol cannot show blindness.
 
-    Every held-out sample gets a prediction and per-class scores from an attacker that
-    never saw its label; each attacker learns from as many samples of each class. From
-    them:
+    Each attacker learns from as many samples of each class, and from
+    ``attacker_people`` persons of its fold's training persons (all of them by
+    default): every leakage row says how many (``attacker_people``). A list of sizes
+    gives one row per size, on the same test rows, the smaller attackers' people among
+    the larger ones': the attacker's learning curve (:func:`plot_attacker_curve`).
 
-    - balanced accuracy, of each outer split's held-out subjects, averaged over splits;
-      its null hands whole persons' labels to other persons (who shows a class is
-      detached from the images);
+    Every tested sample gets a prediction and per-class scores from an attacker that
+    never saw its person. From them:
+
+    - balanced accuracy, of each unit (an outer split's held-out subjects; an attack
+      fold in the deployment protocol), averaged over units; its null hands whole
+      persons' labels to other persons (who shows a class is detached from the images);
     - within-identity AUC: for each person whose images hold two classes, the ROC AUC
       of the attacker's score between that person's classes (macro one-vs-rest),
       averaged over persons; chance is exactly 0.5 and who tends to show a class cannot
@@ -172,9 +214,9 @@ def audit_report(
     The nulls keep the attackers' predictions (they never saw the relabelled samples'
     labels) and draw ``n_permutations`` relabellings. Each metric gets a two-sided p-value
     around its null's centre, the minimum detectable effect (the distance from that
-    centre it would have taken to reject), and a bootstrap confidence interval; a row
-    leaks when either p-value is at most ``alpha / 2``. When ``y`` holds identities,
-    verification is measured on the held-out subjects of each split.
+    centre it would have taken to reject: the noise floor), and a bootstrap confidence
+    interval; a row leaks when either p-value is at most ``alpha / 2``. When ``y`` holds
+    identities, verification is measured on the tested subjects of each unit.
 
     Parameters
     ----------
@@ -185,30 +227,40 @@ def audit_report(
         attribute to remove and attributes whose utility should survive (e.g. glasses).
     groups : array-like of shape (n_samples,), default=None
         Subject ids. Without them folds are random (a warning says why that flatters the
-        attackers) and within-identity AUC is undefined.
+        attackers), each row counts as a person, and within-identity AUC is undefined.
     y : array-like of shape (n_samples,), default=None
         Identities: passed to transformers' ``fit`` and used for verification.
     remove : array-like of shape (n_samples,), default=None
         The attribute the transformers are fitted to remove; None takes ``sensitive``
         (the first one when it is a dict).
+    keep : sequence of str, default=()
+        Attributes of ``sensitive`` that should survive (e.g. glasses): their rows have
+        ``role`` "kept" and the verdict "kept" (the attacker still reads it) or "lost",
+        instead of "leaks" / "no leakage detected".
     representations : dict, default=None
-        Name -> None (the raw X), an array-like of shape (n_samples, k) (fixed), or an
-        unfitted transformer (cloned and fitted per split). None means ``{"raw": None}``.
-    probes : dict, default=None
+        Name -> None (the raw X), an array-like of shape (n_samples, k) (fixed), or a
+        transformer: unfitted, cloned and fitted per split (held-out, in-sample), or
+        fitted on other people (deployment). None means ``{"raw": None}``.
+    attackers : dict, default=None
         The attack battery, name -> unfitted classifier; None means
-        :func:`default_probes`.
+        :func:`default_attackers`.
     adaptive : bool, default=True
-        Add the ``"adaptive"`` attacker of :func:`adaptive_probe` (tuned by inner
+        Add the ``"adaptive"`` attacker of :func:`adaptive_attacker` (tuned by inner
         subject-disjoint cross-validation on the attacker's own training subjects).
-    protocol : {"held-out", "in-sample"}, default="held-out"
+    protocol : {"held-out", "deployment", "in-sample"}, default="held-out"
         Who the attackers are trained on (see above).
     n_splits : int, default=5
-        Outer subject-disjoint folds.
+        Outer subject-disjoint folds (held-out, in-sample).
     n_repeats : int, default=1
-        Repetitions of the outer folds with other random subject assignments.
-    attack_splits : int, default=4
-        Subject-disjoint folds of the attackers among the held-out subjects
-        (``"held-out"`` only).
+        Repetitions of the outer folds with other random subject assignments (held-out,
+        in-sample).
+    attack_splits : int or list of (train rows, test rows), default=4
+        Subject-disjoint folds of the attackers: among the held-out subjects of each
+        split (held-out), or among every subject (deployment, where explicit pairs of
+        row indices may be given instead, e.g. ``[(B, C)]``).
+    attacker_people : int, list of int or None, default=None
+        The persons each attacker learns from, drawn from its fold's training persons;
+        None: all of them. A list draws the attacker learning curve.
     n_permutations : int, default=200
         Draws of each permutation null; at least :func:`min_permutations` (39 at
         ``alpha=0.05``), with which a p-value can reach ``alpha / 2``.
@@ -220,86 +272,81 @@ def audit_report(
         The representation the ``diff`` and ``*_minus_reference`` columns compare with.
     min_gap : float, default=0.05
         ``diff`` is NaN where the reference's score is less than this above chance.
+    fitted : dict, default=None
+        The transformers' fits on :func:`audit_splits` of the same arguments, as
+        :func:`fit_representations` returns them: they are used instead of fitting again.
     n_jobs : int, default=None
-        Splits and representations run in parallel with joblib (a Dask cluster through
-        ``joblib.parallel_config(backend="dask")``).
-    memory : path-like, joblib.Memory or None, default=None
-        Cache of the representations fitted per split, as in scikit-learn's
-        ``Pipeline``: a second audit of the same splits (another protocol, other
-        attackers) reuses the fits instead of repeating them. Only for transformers
-        whose fit is deterministic (a fixed ``random_state``).
+        The fits and the attacks run as joblib tasks, ``n_jobs`` at a time (a Dask
+        cluster through ``joblib.parallel_config(backend="dask")``). The results do not
+        depend on it.
     random_state : int, default=0
-        Seeds the outer splits, the permutations and the bootstrap.
+        Seeds the outer splits, the attackers' draws, the permutations and the bootstrap.
     progress : bool, default=True
-        Show a progress bar over the (split, representation) tasks.
+        Show progress bars over the fits and the attacks.
 
     Returns
     -------
-    leakage : pandas.DataFrame
-        One row per representation, attribute and attacker, with ``protocol``;
-        ``balanced_accuracy``, its standard deviation over splits, its interval
-        (``_ci_low``, ``_ci_high``; bootstrap over splits), ``_p`` and ``_mde``;
-        ``chance`` (the best a probe ignoring the data can score on those splits: mean
-        of 1 / classes present per split) and ``null_balanced_accuracy`` (the null's
-        centre); ``within_auc`` with ``_ci_low``, ``_ci_high`` (bootstrap over persons),
-        ``_p``, ``_mde`` and ``n_within_persons``; ``accuracy``, ``accuracy_std``,
-        ``balanced_accuracy_pooled``; ``diff`` (Eq. 4.1, a fraction, against
-        ``reference``); ``balanced_accuracy_minus_reference`` and
-        ``within_auc_minus_reference`` (paired on the same splits and persons) with
-        their intervals; and ``verdict``: ``"leaks"`` or ``"no leakage detected"``.
-    verification : pandas.DataFrame
-        One row per representation (empty without ``y``): held-out ``roc_auc`` and
-        LFW-style ``accuracy`` (means over splits) and their standard deviations.
+    Audit
+        ``.leakage``: one row per representation, attribute, attacker and attacker size
+        (columns: :data:`~skblind.evaluation.LEAKAGE_COLUMNS`); ``.verification``: one
+        row per representation (empty without ``y``); ``.settings``.
     """
-    _check_counts(n_permutations, alpha, attack_splits)
+    _check_counts(n_permutations, alpha, attack_splits, protocol)
     X, attributes, remove, persons = _checked_inputs(X, sensitive, remove, groups, y)
-    representations = {"raw": None} if representations is None else representations
-    battery = default_probes() if probes is None else dict(probes)
+    unknown = sorted(set(keep) - set(attributes))
+    if unknown:
+        raise ValueError(
+            f"keep={list(keep)}: {unknown} not among the attributes {list(attributes)}"
+        )
+    representations = {"raw": None} if representations is None else dict(representations)
+    battery = default_attackers() if attackers is None else dict(attackers)
     if adaptive:
-        battery["adaptive"] = adaptive_probe()
+        battery["adaptive"] = adaptive_attacker()
+    sizes = _attacker_sizes(attacker_people)
     codes = {name: _encode(name, values) for name, values in attributes.items()}
     streams = np.random.SeedSequence(random_state).spawn(3)  # splits, attackers, statistics
-    splits = _outer_splits(codes[next(iter(codes))][0], persons, n_splits, n_repeats, streams[0])
-    if protocol == "in-sample":
-        _check_folds(splits, attributes, n_splits)
-    context = dict(
-        X=X,
-        y=y,
-        remove=remove,
-        fit=check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory).cache(
-            _fitted_blocks
-        ),
-        codes=codes,
-        persons=persons,
-        battery=battery,
-        protocol=protocol,
-        attack_splits=attack_splits,
+    people = np.arange(len(X)) if persons is None else persons
+    parts = _parts(
+        protocol, codes, people, persons is not None, n_splits, n_repeats, attack_splits, streams[0]
     )
-    tasks = [
-        (name, rep, repeat, index, train, test)
-        for name, rep in representations.items()
-        for repeat, index, train, test in splits
-    ]
-    # One seed per split, the same for every representation: they are attacked alike.
-    split_seeds = np.random.default_rng(streams[1]).integers(2**31, size=len(splits))
-    seeds = np.tile(split_seeds, len(representations))
-    gathered = _run_tasks(tasks, seeds, context, n_jobs, progress, f"audit ({protocol})")
-    _warn_single_class(tasks, gathered, codes, n_repeats)
+    _check_sizes(sizes, parts, people)
+    if protocol == "in-sample":
+        _check_folds(parts, attributes, n_splits)
+    blocks = _blocks(representations, X, y, remove, parts, protocol, fitted, n_jobs, progress)
+    # One seed per part, the same for every representation: they are attacked alike.
+    seeds = np.random.default_rng(streams[1]).integers(2**31, size=len(parts))
+    attacks = _attack_all(
+        blocks, parts, seeds, codes, people, battery, sizes, n_jobs, progress, protocol
+    )
+    verification = _verification_table(blocks, parts, y, n_jobs)
+    _warn_single_class(attacks, parts, codes, n_repeats)
     rng = np.random.default_rng(streams[2])
-    nulls = _permutation_nulls(codes, persons, n_permutations, rng)
     leakage = _leakage_table(
-        tasks, gathered, codes, persons, battery, nulls, n_repeats, alpha, rng, protocol
+        attacks, blocks, parts, codes, persons, battery, sizes, n_permutations, alpha, rng, protocol
     )
     _add_comparisons(leakage, reference, min_gap, alpha, rng)
-    verification = _verification_table(tasks, gathered)
-    return leakage.drop(columns=["_folds", "_persons"]), verification
+    _set_roles(leakage, keep, alpha)
+    settings = dict(
+        protocol=protocol,
+        n_splits=None if protocol == "deployment" else n_splits,
+        n_repeats=None if protocol == "deployment" else n_repeats,
+        attack_splits=attack_splits if isinstance(attack_splits, Integral) else "given",
+        attacker_people=[None if s is None else int(s) for s in sizes],
+        kept=list(keep),
+        n_permutations=n_permutations,
+        alpha=alpha,
+        reference=reference,
+        random_state=random_state,
+    )
+    return Audit(leakage[list(LEAKAGE_COLUMNS)], verification, settings)
 
 
 def audit_splits(sensitive, groups=None, *, n_splits=5, n_repeats=1, random_state=0):
     """The outer splits :func:`audit_report` uses for these arguments.
 
-    To fit or measure other things on exactly the audit's splits (the demo's feature
-    removal reuses the audit's fitted representations through ``memory=`` this way).
+    To fit or measure other things on exactly the audit's splits: pass them to
+    :func:`fit_representations` and its result to ``audit_report(fitted=...)`` and
+    :func:`feature_removal_curve`, and every figure uses the audit's fits.
 
     Parameters
     ----------
@@ -325,7 +372,7 @@ def audit_splits(sensitive, groups=None, *, n_splits=5, n_repeats=1, random_stat
     return [(train, test) for _, _, train, test in splits]
 
 
-def _check_counts(n_permutations, alpha, attack_splits):
+def _check_counts(n_permutations, alpha, attack_splits, protocol):
     """Refuse a null too small to ever reject, and attackers with nothing to test on."""
     if n_permutations < min_permutations(alpha):
         raise ValueError(
@@ -335,11 +382,17 @@ def _check_counts(n_permutations, alpha, attack_splits):
             f"{alpha / 2:.3g} (two metrics per row), so every row would read 'no leakage "
             f"detected'; use at least {min_permutations(alpha)}"
         )
-    if attack_splits < 2:
+    if isinstance(attack_splits, Integral):
+        if attack_splits < 2:
+            raise ValueError(
+                f"attack_splits={attack_splits}: the attackers are cross-validated over "
+                "the attacked subjects, trained on some folds of them and tested on "
+                "another, so they need at least 2 folds"
+            )
+    elif protocol != "deployment":
         raise ValueError(
-            f"attack_splits={attack_splits}: the held-out attackers are cross-validated "
-            "over the held-out subjects, trained on some folds of them and tested on "
-            "another, so they need at least 2 folds"
+            "attack_splits as (train rows, test rows) pairs is for protocol='deployment'; "
+            f"protocol={protocol!r} cross-validates within each split: give a number of folds"
         )
 
 
@@ -373,38 +426,17 @@ def _person_codes(groups):
         raise ValueError(f"groups mixes subject id types {kinds}; use one type") from None
 
 
-def _run_tasks(tasks, seeds, context, n_jobs, progress, desc):
-    """Fit and attack every (representation, split) task, in parallel; results in task order.
-
-    Tasks that fit a transformer are dispatched first: the longest tasks start early and
-    the workers do not wait on one at the end. Each task has its own seed, so the order
-    changes no result.
-    """
-    order = sorted(range(len(tasks)), key=lambda k: not hasattr(tasks[k][1], "fit"))
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_attack_split)(rep_name, rep, train, test, seeds[k], **context)
-        for k in order
-        for rep_name, rep, _, _, train, test in [tasks[k]]
-    )
-    gathered = [None] * len(tasks)
-    with tqdm(total=len(tasks), desc=desc, disable=not progress) as bar:
-        for k, result in zip(order, results, strict=True):
-            gathered[k] = result
-            bar.update()
-    return gathered
-
-
-def _permutation_nulls(codes, persons, n_permutations, rng):
-    """Per attribute: labels handed between persons, and shuffled within each person."""
-    return {
-        name: (
-            permuted_across_subjects(true, _persons_or_rows(persons, true), n_permutations, rng),
-            None
-            if persons is None
-            else permuted_within_subjects(true, persons, n_permutations, rng),
+def _attacker_sizes(attacker_people):
+    """The attacker sizes as a tuple (None: every training person of a fold)."""
+    if attacker_people is None or isinstance(attacker_people, Integral):
+        return (attacker_people,)
+    sizes = tuple(attacker_people)
+    if not sizes or any(not isinstance(s, Integral) or s < 1 for s in sizes if s is not None):
+        raise ValueError(
+            f"attacker_people={attacker_people!r}: give a number of people (at least 1), a "
+            "list of them (None in it: all the fold's people), or None"
         )
-        for name, (true, _) in codes.items()
-    }
+    return tuple(dict.fromkeys(sizes))
 
 
 def _encode(name, values):
@@ -412,16 +444,12 @@ def _encode(name, values):
     check_no_missing(
         values,
         f"attribute {name!r}",
-        "a probe cannot be scored on them: drop those rows first",
+        "an attacker cannot be scored on them: drop those rows first",
     )
     classes, true = np.unique(values, return_inverse=True)
     if len(classes) < 2:
-        raise ValueError(f"{name} has a single class {classes.tolist()}; nothing to probe")
+        raise ValueError(f"{name} has a single class {classes.tolist()}; nothing to attack")
     return true, classes
-
-
-def _persons_or_rows(persons, true):
-    return np.arange(len(true)) if persons is None else persons
 
 
 def _outer_splits(first, persons, n_splits, n_repeats, seed_sequence):
@@ -434,152 +462,262 @@ def _outer_splits(first, persons, n_splits, n_repeats, seed_sequence):
             "within-identity AUC is undefined. Pass groups=subject ids (skblind audit "
             "--groups COLUMN) for subject-disjoint folds.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     splits = []
     for repeat, seed in enumerate(seeds):
-        cv = probe_folds(n_splits, grouped=persons is not None, random_state=int(seed))
+        cv = subject_folds(n_splits, grouped=persons is not None, random_state=int(seed))
         folds = cv.split(np.zeros(len(first)), first, persons)
         splits += [(repeat, index, train, test) for index, (train, test) in enumerate(folds)]
     return splits
 
 
-def _check_folds(splits, attributes, n_splits):
-    """Refuse, naming the attribute and fold, a training fold a probe cannot learn from."""
-    for _, fold, train, _ in splits:
-        for name, values in attributes.items():
-            classes = np.unique(values[train])
-            if len(classes) < 2:
-                raise ValueError(
-                    f"attribute {name!r}: training fold {fold + 1} of {n_splits} holds a "
-                    f"single class {classes.tolist()}, so no probe can learn from it; use "
-                    "fewer folds (n_splits) or more subjects with each class"
-                )
-
-
-def _attack_split(
-    rep_name, rep, train, test, seed, *, X, y, remove, fit, codes, persons, battery, **how
-):
-    """Fit one representation on one split and attack it; predictions of the held-out rows."""
-    Z_train, Z_test = _represent(rep_name, rep, X, y, remove, train, test, fit)
-    rng = np.random.default_rng(seed)
-    attacks = {
-        name: _attack(Z_train, Z_test, true, train, test, persons, battery, rng, **how)
-        for name, (true, _) in codes.items()
-    }
-    verification = None
-    if y is not None:
-        subjects = np.asarray(y)[test]
-        report = verification_report(Z_test, subjects, n_folds=_verification_folds(subjects))
-        verification = (report["roc_auc"], report["accuracy"])
-    return attacks, verification
-
-
-def _attack(Z_train, Z_test, true, train, test, persons, battery, rng, *, protocol, attack_splits):
-    """Every attacker's predictions and per-class scores on the held-out rows.
-
-    Each attacker learns from as many samples of each class (the larger classes
-    subsampled at random), so that one that learns nothing does not follow its
-    training subjects' class balance: with subject-disjoint data that balance is tied to
-    the held-out subjects' (their complement), which would bias its score, and the
-    permutation nulls, which keep its predictions, would not see the bias.
-    """
-    n_classes = true.max() + 1
-    if protocol == "in-sample":
-        parts = [
-            (Z_train, true[train], _persons_or_rows(persons, true)[train], Z_test, slice(None))
-        ]
-    else:
-        held = _persons_or_rows(persons, true)[test]
+def _parts(protocol, codes, people, grouped, n_splits, n_repeats, attack_splits, seed_seq):
+    """The parts the attackers attack, by protocol (see :class:`_Part`)."""
+    n = len(people)
+    if protocol == "deployment":
+        if isinstance(attack_splits, Integral):
+            n_folds = min(attack_splits, len(np.unique(people)))
+            seed = int(np.random.default_rng(seed_seq).integers(2**31))
+            folds = tuple(person_folds(people, n_folds, random_state=seed))
+        else:
+            folds = tuple(_given_folds(attack_splits, people))
+        rows = np.arange(n)
+        return [_Part(0, 0, None, rows, folds, tuple(range(len(folds))), folds)]
+    first = codes[next(iter(codes))][0]
+    splits = _outer_splits(first, people if grouped else None, n_splits, n_repeats, seed_seq)
+    parts = []
+    for repeat, index, train, test in splits:
+        if protocol == "in-sample":
+            rows = np.concatenate([train, test])
+            positions = np.arange(len(train), len(rows))
+            folds = ((np.arange(len(train)), positions),)
+            parts.append(_Part(repeat, index, train, rows, folds, (index,), folds))
+            continue
+        held = people[test]
         n_inner = min(attack_splits, len(np.unique(held)))
         if n_inner < 2:
             raise ValueError(
-                "a held-out part holds fewer than two subjects: the attackers need some to "
-                "learn from and others to be tested on; use fewer outer folds (n_splits)"
+                f"outer split {index + 1} holds {len(np.unique(held))} held-out subject(s): "
+                "the attackers need some to learn from and others to be tested on; use "
+                "fewer outer folds (n_splits)"
             )
-        parts = [
-            (Z_test[a], true[test][a], held[a], Z_test[b], b)
-            for a, b in probe_folds(n_inner, grouped=True).split(Z_test, groups=held)
-        ]
-    out = {
-        name: (np.empty(len(test), dtype=int), np.empty((len(test), n_classes))) for name in battery
-    }
-    single = 0
-    for Z_fit, target, fit_groups, Z_eval, rows in parts:
-        if len(np.unique(target)) < 2:  # the attacker only ever saw one class: it guesses
-            single += 1
-            for predicted, scores in out.values():
-                predicted[rows], scores[rows] = 0, 0.0
-            continue
-        keep = _balanced(target, rng)
-        for name, probe in battery.items():
-            model = _fit_probe(name, probe, Z_fit[keep], target[keep], fit_groups[keep])
-            predicted, scores = out[name]
-            predicted[rows] = model.predict(Z_eval)
-            scores[rows] = attack_scores(model, Z_eval, np.arange(n_classes))
-    return out, single, len(parts)
+        splitter = subject_folds(n_inner, grouped=True)
+        folds = tuple(splitter.split(np.zeros(len(test)), None, held))
+        whole = ((np.arange(0), np.arange(len(test))),)
+        parts.append(_Part(repeat, index, train, test, folds, (index,) * len(folds), whole))
+    return parts
 
 
-def _balanced(target, rng):
-    """Indices of an equal number of samples of each class, drawn at random."""
-    members = [np.flatnonzero(target == c) for c in np.unique(target)]
-    size = min(len(m) for m in members)
-    return np.sort(np.concatenate([rng.choice(m, size, replace=False) for m in members]))
+def _given_folds(pairs, people):
+    """Explicit (train rows, test rows) pairs of the deployment protocol, checked."""
+    folds = []
+    n = len(people)
+    for k, (train, test) in enumerate(pairs):
+        train, test = np.asarray(train, dtype=int), np.asarray(test, dtype=int)
+        if (
+            len(train) == 0
+            or len(test) == 0
+            or min(train.min(), test.min()) < 0
+            or max(train.max(), test.max()) >= n
+        ):
+            raise ValueError(f"attack_splits[{k}]: give non-empty row indices below {n}")
+        shared = np.intersect1d(people[train], people[test])
+        if len(shared):
+            raise ValueError(
+                f"attack_splits[{k}]: {len(shared)} person(s) are in both the attackers' "
+                "training rows and their test rows; the folds must be subject-disjoint"
+            )
+        folds.append((train, test))
+    tested = np.concatenate([test for _, test in folds])
+    if len(np.unique(tested)) < len(tested):
+        raise ValueError("attack_splits: a row is tested by two folds; test each row once")
+    return folds
 
 
-def _fit_probe(name, probe, Z, target, groups):
-    """Fit one attacker; the adaptive one tunes on subject-disjoint inner folds.
-
-    When subject-disjoint inner folds cannot all hold both classes (too few subjects),
-    the adaptive attacker tunes on stratified folds instead (its tuning is its own
-    business; it is still scored on subjects it never saw).
-    """
-    if name != "adaptive":
-        probe = clone(probe)
-        # a nearest-neighbour attacker with fewer templates than neighbours uses them all
-        too_many = {
-            key: len(Z)
-            for key, value in probe.get_params().items()
-            if key.endswith("n_neighbors") and isinstance(value, int) and value > len(Z)
-        }
-        return probe.set_params(**too_many).fit(Z, target)
-    n_inner = min(probe.cv, len(np.unique(groups)), np.bincount(target).min())
-    if n_inner < 2:  # nothing to tune on: the untuned model
-        return clone(probe.estimator).fit(Z, target)
-    with warnings.catch_warnings():
-        # inner folds of one class: failed fits and one-class scores are expected here
-        warnings.simplefilter("ignore", FitFailedWarning)
-        warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
-        try:
-            tuned = clone(probe).set_params(cv=probe_folds(n_inner, grouped=True, stratified=True))
-            tuned.fit(Z, target, groups=groups)
-            if np.isfinite(tuned.cv_results_["mean_test_score"]).any():
-                return tuned
-        except ValueError:
-            pass
-        return clone(probe).set_params(cv=probe_folds(n_inner, grouped=False)).fit(Z, target)
+def _check_sizes(sizes, parts, people):
+    """Refuse an attacker size larger than some fold's training persons."""
+    largest = [s for s in sizes if s is not None]
+    if not largest:
+        return
+    least = min(
+        len(np.unique(people[part.rows][train])) for part in parts for train, _ in part.folds
+    )
+    if max(largest) > least:
+        raise ValueError(
+            f"attacker_people={max(largest)}: the attackers' training folds hold as few as "
+            f"{least} people here; ask for at most {least}, or attack more people (fewer "
+            "outer splits, more attack folds, or the deployment protocol)"
+        )
 
 
-def _warn_single_class(tasks, gathered, codes, n_repeats):
-    """One warning per attribute, naming the outer splits where an attacker saw one class."""
+def _check_folds(parts, attributes, n_splits):
+    """Refuse, naming the attribute and fold, a training fold an attacker cannot learn from."""
+    for part in parts:
+        for name, values in attributes.items():
+            classes = np.unique(values[part.fit])
+            if len(classes) < 2:
+                raise ValueError(
+                    f"attribute {name!r}: training fold {part.index + 1} of {n_splits} holds "
+                    f"a single class {classes.tolist()}, so no attacker can learn from it; "
+                    "use fewer folds (n_splits) or more subjects with each class"
+                )
+
+
+def _blocks(representations, X, y, remove, parts, protocol, fitted, n_jobs, progress):
+    """Name -> the representation of each part's rows (fitted on its fit rows)."""
+    blocks = {}
+    to_fit = []
+    for name, rep in representations.items():
+        if not _is_estimator(rep):
+            Z = _fixed(name, rep, X)
+            blocks[name] = [Z[part.rows] for part in parts]
+        elif protocol == "deployment":
+            blocks[name] = [fitted_transform(name, rep, X)]
+        elif fitted is not None and name in fitted:
+            blocks[name] = _given_fits(name, fitted[name], parts, protocol)
+        else:
+            to_fit.append(name)
+    if to_fit and y is None:
+        raise ValueError("audit_report needs y to fit the transformers it is given")
+    y = None if y is None else np.asarray(y)
+    jobs = [(name, part) for name in to_fit for part in parts]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_part)(representations[name], X, y, remove, part.fit, part.rows)
+        for name, part in jobs
+    )
+    bar = tqdm(results, total=len(jobs), desc=f"audit ({protocol}): fit", disable=not progress)
+    for (name, _), Z in zip(jobs, bar, strict=True):
+        blocks.setdefault(name, []).append(Z)
+    return {name: blocks[name] for name in representations}
+
+
+def _fit_part(rep, X, y, remove, fit, rows):
+    """A clone of ``rep`` fitted on the ``fit`` rows, applied to ``rows``."""
+    from sklearn.base import clone
+
+    model = clone(rep).fit(X[fit], y[fit], sensitive_features=remove[fit])
+    return check_array(model.transform(X[rows]), dtype=np.float64)
+
+
+def _given_fits(name, pairs, parts, protocol):
+    """The blocks of ``fitted[name]`` (one (Z_fit, Z_other) pair per split), checked."""
+    if len(pairs) != len(parts):
+        raise ValueError(
+            f"fitted[{name!r}] holds {len(pairs)} splits; this audit has {len(parts)} "
+            "(fit them on audit_splits() of the same arguments)"
+        )
+    blocks = []
+    for part, (Z_fit, Z_other) in zip(parts, pairs, strict=True):
+        Z = np.vstack([Z_fit, Z_other]) if protocol == "in-sample" else np.asarray(Z_other)
+        if len(Z) != len(part.rows):
+            raise ValueError(
+                f"fitted[{name!r}]: split {part.index + 1} has {len(Z)} rows where the audit's "
+                f"has {len(part.rows)} (fit them on audit_splits() of the same arguments)"
+            )
+        blocks.append(check_array(Z, dtype=np.float64))
+    return blocks
+
+
+def _attack_all(blocks, parts, seeds, codes, people, battery, sizes, n_jobs, progress, protocol):
+    """Every (representation, part, attacker) attack, in parallel; results by key."""
+    jobs = [
+        (name, k, attacker) for name in blocks for k in range(len(parts)) for attacker in battery
+    ]
+    # The costliest attackers first: the workers do not wait on one of them at the end.
+    jobs.sort(key=lambda job: _cost_rank(battery[job[2]]))
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_attack_part)(
+            {attacker: battery[attacker]}, blocks[name][k], parts[k], seeds[k], codes, people, sizes
+        )
+        for name, k, attacker in jobs
+    )
+    bar = tqdm(results, total=len(jobs), desc=f"audit ({protocol}): attack", disable=not progress)
+    return dict(zip(jobs, bar, strict=True))
+
+
+def _cost_rank(attacker):
+    """0 for a search (the adaptive attacker), 1 for tree ensembles, 2 for the rest."""
+    if isinstance(attacker, BaseSearchCV):
+        return 0
+    steps = attacker.steps if hasattr(attacker, "steps") else [(None, attacker)]
+    ensembles = (BaseEnsemble, HistGradientBoostingClassifier)
+    return 1 if any(isinstance(step, ensembles) for _, step in steps) else 2
+
+
+def _attack_part(attacker, Z, part, seed, codes, people, sizes):
+    """One attacker on one part's block, for each attribute: its :func:`cross_attack`."""
+    persons = people[part.rows]
+    out = {}
+    for name, (true, classes) in codes.items():
+        out[name] = cross_attack(
+            attacker, Z, true[part.rows], persons, list(part.folds), len(classes), seed, sizes
+        )
+    return out
+
+
+def _verification_table(blocks, parts, y, n_jobs):
+    """Held-out verification of each representation: mean and spread over the parts."""
+    if y is None:
+        return pd.DataFrame(
+            columns=["representation", "roc_auc", "roc_auc_std", "accuracy", "accuracy_std"]
+        )
+    y = np.asarray(y)
+    jobs = [
+        (name, blocks[name][k][positions], y[part.rows][positions])
+        for name in blocks
+        for k, part in enumerate(parts)
+        for _, positions in part.verify
+    ]
+    reports = Parallel(n_jobs=n_jobs)(
+        delayed(_verification)(Z, subjects) for _, Z, subjects in jobs
+    )
+    rows = []
+    for name in blocks:
+        values = np.array(
+            [r for (n, _, _), r in zip(jobs, reports, strict=True) if n == name and r]
+        )
+        if len(values):
+            rows.append(
+                {
+                    "representation": name,
+                    "roc_auc": values[:, 0].mean(),
+                    "roc_auc_std": values[:, 0].std(),
+                    "accuracy": values[:, 1].mean(),
+                    "accuracy_std": values[:, 1].std(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _verification(Z, subjects):
+    """(ROC AUC, accuracy) of one part's verification; None without both kinds of pair."""
+    _, counts = np.unique(subjects, return_counts=True)
+    n_genuine = int(np.sum(counts * (counts - 1) // 2))
+    if n_genuine < 2 or len(counts) < 2:
+        return None
+    report = verification_report(Z, subjects, n_folds=max(2, min(10, n_genuine)))
+    return report["roc_auc"], report["accuracy"]
+
+
+def _warn_single_class(attacks, parts, codes, n_repeats):
+    """One warning per attribute, naming the parts where an attacker saw one class."""
     for name in codes:
-        single = sum(attacks[name][1] for attacks, _ in gathered)
-        total = sum(attacks[name][2] for attacks, _ in gathered)
+        where, single, total = set(), 0, 0
+        for (_, k, _), result in attacks.items():
+            counts = result[name][4]
+            single += sum(counts.values())
+            total += len(parts[k].folds) * len(counts)
+            if any(counts.values()):
+                where.add((parts[k].repeat, parts[k].index))
         if not single:
             continue
-        splits = sorted(
-            {
-                (repeat, index)
-                for (_, _, repeat, index, _, _), (attacks, _) in zip(tasks, gathered, strict=True)
-                if attacks[name][1]
-            }
-        )
-        where = ", ".join(
+        named = ", ".join(
             f"{index + 1}" + (f" (repetition {repeat + 1})" if n_repeats > 1 else "")
-            for repeat, index in splits
+            for repeat, index in sorted(where)
         )
         warnings.warn(
-            f"attribute {name!r}: in outer split {where}, the subjects some attackers "
+            f"attribute {name!r}: in outer split {named}, the subjects some attackers "
             f"were trained on all showed one class ({single} of {total} attacker trainings); "
             "there the attackers learn nothing and give every template the same "
             "prediction and scores. Fewer outer splits (n_splits, --folds) leave more "
@@ -590,121 +728,77 @@ def _warn_single_class(tasks, gathered, codes, n_repeats):
 
 
 def _leakage_table(
-    tasks, gathered, codes, persons, battery, nulls, n_repeats, alpha, rng, protocol
+    attacks, blocks, parts, codes, persons, battery, sizes, n_permutations, alpha, rng, protocol
 ):
-    """One row per (representation, attribute, attacker), with nulls, CIs and verdicts."""
+    """One row per (representation, attribute, attacker, size), with nulls, CIs and verdicts."""
+    n = len(codes[next(iter(codes))][0])
+    n_repeats = max(part.repeat for part in parts) + 1
+    tested = np.zeros((n_repeats, n), dtype=bool)
+    units = np.full((n_repeats, n), -1)
+    for part in parts:
+        for (_, test), unit in zip(part.folds, part.units, strict=True):
+            tested[part.repeat, part.rows[test]] = True
+            units[part.repeat, part.rows[test]] = unit
+    scored = tested.all(axis=0)  # every repetition scores the same rows
+    units = np.stack([np.unique(u[scored], return_inverse=True)[1] for u in units])
+    scored_persons = None if persons is None else np.unique(persons[scored], return_inverse=True)[1]
     rows = []
-    representations = list(dict.fromkeys(task[0] for task in tasks))
-    for rep_name in representations:
-        for attribute, (true, _) in codes.items():
-            n_classes = true.max() + 1
-            across, within = nulls[attribute]
-            for probe in battery:
-                predicted = np.empty((n_repeats, len(true)), dtype=int)
-                scores = np.empty((n_repeats, len(true), n_classes))
-                folds = np.empty((n_repeats, len(true)), dtype=int)
-                for (name, _, repeat, index, _, test), (attacks, _) in zip(
-                    tasks, gathered, strict=True
-                ):
-                    if name != rep_name:
-                        continue
-                    predicted[repeat, test], scores[repeat, test] = attacks[attribute][0][probe]
-                    folds[repeat, test] = index
-                rows.append(
-                    {
-                        "representation": rep_name,
-                        "attribute": attribute,
-                        "probe": probe,
-                        "protocol": protocol,
-                        **_row_statistics(
-                            true, predicted, scores, folds, persons, across, within, alpha, rng
-                        ),
-                    }
-                )
+    for attribute, (true, classes) in codes.items():
+        truth = true[scored]
+        people = np.arange(len(truth)) if scored_persons is None else scored_persons
+        across = permuted_across_subjects(truth, people, n_permutations, rng)
+        within = None
+        if scored_persons is not None:
+            within = permuted_within_subjects(truth, scored_persons, n_permutations, rng)
+        for rep in blocks:
+            for attacker in battery:
+                for size in sizes:
+                    predicted = np.zeros((n_repeats, n), dtype=int)
+                    scores = np.zeros((n_repeats, n, len(classes)))
+                    held = []
+                    for k, part in enumerate(parts):
+                        by_size, part_tested, _, people_held, _ = attacks[(rep, k, attacker)][
+                            attribute
+                        ]
+                        p, s = by_size[size][attacker]
+                        where = part.rows[part_tested]
+                        predicted[part.repeat, where] = p[part_tested]
+                        scores[part.repeat, where] = s[part_tested]
+                        held += people_held[size]
+                    rows.append(
+                        {
+                            "representation": rep,
+                            "attribute": attribute,
+                            "attacker": attacker,
+                            "protocol": protocol,
+                            "attacker_people": min(held),
+                            "attacker_people_max": max(held),
+                            "tested_people": len(np.unique(people)),
+                            **row_statistics(
+                                truth,
+                                predicted[:, scored],
+                                scores[:, scored],
+                                units,
+                                scored_persons,
+                                across,
+                                within,
+                                alpha,
+                                rng,
+                            ),
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
-def _row_statistics(true, predicted, scores, folds, persons, across, within, alpha, rng):
-    n_classes = true.max() + 1
-    fold_scores, chances, accuracies, pooled = [], [], [], []
-    for p, f in zip(predicted, folds, strict=True):
-        score, chance = fold_balanced_accuracy(true, p, f, n_classes)
-        fold_scores.append(score)
-        chances.append(chance)
-        accuracies.append(np.bincount(f, weights=true == p) / np.bincount(f))
-        pooled.append(fold_balanced_accuracy(true, p, np.zeros_like(f), n_classes)[0][0])
-    per_fold = np.concatenate(fold_scores)
-
-    def null_ba(labels):
-        return np.mean(
-            [
-                fold_balanced_accuracy(labels, p, f, n_classes)[0].mean()
-                for p, f in zip(predicted, folds, strict=True)
-            ]
-        )
-
-    observed_ba = per_fold.mean()
-    null = np.array([null_ba(labels) for labels in across])
-    row = {
-        "balanced_accuracy": observed_ba,
-        "balanced_accuracy_std": per_fold.std(),
-        **_interval("balanced_accuracy", per_fold, alpha, rng),
-        **_test("balanced_accuracy", observed_ba, null, alpha),
-        "chance": float(np.concatenate(chances).mean()),
-        "null_balanced_accuracy": null.mean(),
-        "accuracy": np.concatenate(accuracies).mean(),
-        "accuracy_std": np.concatenate(accuracies).std(),
-        "balanced_accuracy_pooled": float(np.mean(pooled)),
-        "_folds": per_fold,
-    }
-    per_person = np.full(1 if persons is None else persons.max() + 1, np.nan)
-    if within is not None:
-        ranks = [_WithinRanks(s, persons) for s in scores]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # persons with one class: NaN
-            per_person = np.nanmean([r.aucs(true) for r in ranks], axis=0)
-            null_auc = np.array(
-                [
-                    np.nanmean(np.nanmean([r.aucs(labels) for r in ranks], axis=0))
-                    for labels in within
-                ]
-            )
-    known = per_person[np.isfinite(per_person)]
-    if len(known):
-        observed = known.mean()
-        row.update(
-            within_auc=observed,
-            **_interval("within_auc", known, alpha, rng),
-            **_test("within_auc", observed, null_auc, alpha),
-        )
-    else:
-        row.update(
-            within_auc=np.nan,
-            within_auc_ci_low=np.nan,
-            within_auc_ci_high=np.nan,
-            within_auc_p=np.nan,
-            within_auc_mde=np.nan,
-        )
-    row["n_within_persons"] = len(known)
-    row["_persons"] = per_person
-    leaks = row["balanced_accuracy_p"] <= alpha / 2 or row["within_auc_p"] <= alpha / 2
-    row["verdict"] = "leaks" if leaks else "no leakage detected"
-    return row
-
-
-def _interval(name, units, alpha, rng, n_boot=1000):
-    """Percentile bootstrap interval of the mean of independent units (folds, persons)."""
-    means = rng.choice(units, size=(n_boot, len(units)), replace=True).mean(axis=1)
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    return {f"{name}_ci_low": low, f"{name}_ci_high": high}
-
-
-def _test(name, observed, null, alpha):
-    """Two-sided permutation p-value around the null's centre, and the detectable effect."""
-    centre = null.mean()
-    distance = np.abs(null - centre)
-    p = (1 + np.sum(distance >= abs(observed - centre) - 1e-12)) / (1 + len(null))
-    return {f"{name}_p": p, f"{name}_mde": float(np.quantile(distance, 1 - alpha / 2))}
+def _set_roles(leakage, keep, alpha):
+    """``role`` of each row, and the verdicts of the attributes that should survive."""
+    kept = leakage.attribute.isin(list(keep))
+    leakage.insert(leakage.columns.get_loc("attribute") + 1, "role", "removed")
+    leakage.loc[kept, "role"] = "kept"
+    reads = (leakage.balanced_accuracy_p <= alpha / 2) & (
+        leakage.balanced_accuracy > leakage.null_balanced_accuracy
+    ) | (leakage.within_auc_p <= alpha / 2) & (leakage.within_auc > 0.5)
+    leakage.loc[kept, "verdict"] = np.where(reads[kept], "kept", "lost")
 
 
 def _add_comparisons(leakage, reference, min_gap, alpha, rng):
@@ -716,13 +810,24 @@ def _add_comparisons(leakage, reference, min_gap, alpha, rng):
         leakage[f"within_auc_minus_reference_{suffix}"] = np.nan
     if reference not in set(leakage.representation):
         return
-    base = leakage[leakage.representation == reference].set_index(["attribute", "probe"])
+    keys = ["attribute", "attacker", "attacker_people"]
+    base = leakage[leakage.representation == reference].set_index(keys)
     for index, row in leakage.iterrows():
-        ref = base.loc[(row.attribute, row.probe)]
+        key = tuple(row[k] for k in keys)
+        if key not in base.index:  # the reference's attacker held another number of people
+            continue
+        ref = base.loc[key]
         if ref.balanced_accuracy - row.chance >= min_gap:
-            leakage.loc[index, "diff"] = diff_score(
-                ref.balanced_accuracy, row.balanced_accuracy, row.chance
-            )
+            diff = diff_score(ref.balanced_accuracy, row.balanced_accuracy, row.chance)
+            leakage.loc[index, "diff"] = diff
+            if not 0 <= diff <= 1:
+                why = (
+                    "the attacker reads below chance here"
+                    if diff > 1
+                    else f"the attacker reads more here than on {reference!r}"
+                )
+                note = f"Diff {diff:.3f} outside [0, 1]: {why}"
+                leakage.loc[index, "note"] = "; ".join(filter(None, [row.note, note]))
         for metric, units, ref_units in (
             ("balanced_accuracy", row._folds, ref._folds),
             ("within_auc", row._persons, ref._persons),
@@ -732,59 +837,5 @@ def _add_comparisons(leakage, reference, min_gap, alpha, rng):
             if len(paired):
                 name = f"{metric}_minus_reference"
                 leakage.loc[index, name] = paired.mean()
-                for key, value in _interval(name, paired, alpha, rng).items():
-                    leakage.loc[index, key] = value
-
-
-def _verification_table(tasks, gathered):
-    rows = []
-    for rep_name in dict.fromkeys(task[0] for task in tasks):
-        values = np.array(
-            [v for task, (_, v) in zip(tasks, gathered, strict=True) if task[0] == rep_name and v]
-        )
-        if len(values):
-            rows.append(
-                {
-                    "representation": rep_name,
-                    "roc_auc": values[:, 0].mean(),
-                    "roc_auc_std": values[:, 0].std(),
-                    "accuracy": values[:, 1].mean(),
-                    "accuracy_std": values[:, 1].std(),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _verification_folds(subjects, most=10):
-    """Folds of the pair-level accuracy: at most one genuine pair per fold."""
-    _, counts = np.unique(subjects, return_counts=True)
-    n_genuine = int(np.sum(counts * (counts - 1) // 2))
-    return max(2, min(most, n_genuine))
-
-
-def _fitted_blocks(rep, X, y, remove, train, test):
-    """A clone of ``rep`` fitted on the ``train`` rows: its training and test blocks."""
-    model = clone(rep).fit(X[train], np.asarray(y)[train], sensitive_features=remove[train])
-    return model.transform(X[train]), model.transform(X[test])
-
-
-def _represent(rep_name, rep, X, y, remove, train, test, fit):
-    """Training and test blocks of one representation for one split.
-
-    ``fit`` is :func:`_fitted_blocks`, possibly cached.
-    """
-    if rep is None:
-        return X[train], X[test]
-    if not hasattr(rep, "fit"):
-        try:
-            Z = check_array(rep, dtype=np.float64)
-            check_consistent_length(X, Z)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"representation {rep_name!r}: give None, an array of shape (n_samples, k) "
-                f"or an unfitted transformer ({exc})"
-            ) from None
-        return Z[train], Z[test]
-    if y is None:
-        raise ValueError("audit_report needs y to fit the transformers it is given")
-    return fit(rep, X, y, remove, train, test)
+                for key_, value in bootstrap_interval(name, paired, alpha, rng).items():
+                    leakage.loc[index, key_] = value

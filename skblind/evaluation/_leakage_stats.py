@@ -6,13 +6,18 @@ labels of the samples it is scored on, so under "no information" its predictions
 independent of them, and relabelling those samples draws from the null without refitting.
 """
 
+import warnings
+
 import numpy as np
 from scipy.stats import rankdata
 
 __all__ = [
+    "bootstrap_interval",
     "fold_balanced_accuracy",
+    "permutation_test",
     "permuted_across_subjects",
     "permuted_within_subjects",
+    "row_statistics",
     "within_identity_auc",
 ]
 
@@ -182,3 +187,188 @@ def permuted_across_subjects(true, persons, n_permutations, rng):
             labels = true[blocks[donor]]
             draw[rows] = rng.choice(labels, size=len(rows), replace=len(rows) > len(labels))
     return draws
+
+
+def row_statistics(true, predicted, scores, folds, persons, across, within, alpha, rng):
+    """The statistics of one attacker's held-out predictions: scores, nulls, intervals.
+
+    Parameters
+    ----------
+    true : ndarray of shape (n_samples,) of int
+        Label codes of the tested rows.
+    predicted : ndarray of shape (n_repeats, n_samples) of int
+        The attacker's predictions, per repetition of the splits.
+    scores : ndarray of shape (n_repeats, n_samples, n_classes)
+        Its per-class scores.
+    folds : ndarray of shape (n_repeats, n_samples) of int
+        The unit of each row's balanced accuracy (its split or attack fold).
+    persons : ndarray of shape (n_samples,) of int or None
+        Person codes; None: within-identity AUC is undefined.
+    across, within : ndarray of shape (n_permutations, n_samples) or None
+        Relabellings of the two nulls (:func:`permuted_across_subjects`,
+        :func:`permuted_within_subjects`).
+    alpha : float
+        The level of the tests and intervals.
+    rng : numpy.random.Generator
+        The bootstrap's randomness.
+
+    Returns
+    -------
+    dict
+        The row's statistics (see :class:`~skblind.evaluation.Audit`), with the units
+        the comparisons pair on: ``_folds`` (balanced accuracy per fold) and
+        ``_persons`` (within-identity AUC per person).
+    """
+    n_classes = true.max() + 1
+    fold_scores, chances, accuracies, pooled = [], [], [], []
+    for p, f in zip(predicted, folds, strict=True):
+        score, chance = fold_balanced_accuracy(true, p, f, n_classes)
+        fold_scores.append(score)
+        chances.append(chance)
+        accuracies.append(np.bincount(f, weights=true == p) / np.bincount(f))
+        pooled.append(fold_balanced_accuracy(true, p, np.zeros_like(f), n_classes)[0][0])
+    per_fold = np.concatenate(fold_scores)
+
+    def null_ba(labels):
+        return np.mean(
+            [
+                fold_balanced_accuracy(labels, p, f, n_classes)[0].mean()
+                for p, f in zip(predicted, folds, strict=True)
+            ]
+        )
+
+    observed_ba = per_fold.mean()
+    null = np.array([null_ba(labels) for labels in across])
+    row = {
+        "balanced_accuracy": observed_ba,
+        "balanced_accuracy_std": per_fold.std(),
+        **_balanced_accuracy_interval(true, predicted, folds, persons, alpha, rng),
+        **permutation_test("balanced_accuracy", observed_ba, null, alpha),
+        "chance": float(np.concatenate(chances).mean()),
+        "null_balanced_accuracy": null.mean(),
+        "accuracy": np.concatenate(accuracies).mean(),
+        "accuracy_std": np.concatenate(accuracies).std(),
+        "balanced_accuracy_pooled": float(np.mean(pooled)),
+        "_folds": per_fold,
+    }
+    per_person = np.full(1 if persons is None else persons.max() + 1, np.nan)
+    if within is not None:
+        ranks = [_WithinRanks(s, persons) for s in scores]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # persons with one class: NaN
+            per_person = np.nanmean([r.aucs(true) for r in ranks], axis=0)
+            null_auc = np.array(
+                [
+                    np.nanmean(np.nanmean([r.aucs(labels) for r in ranks], axis=0))
+                    for labels in within
+                ]
+            )
+    known = per_person[np.isfinite(per_person)]
+    if len(known) >= 2:  # one person: no interval, and a test of one person's images
+        observed = known.mean()
+        row.update(
+            within_auc=observed,
+            **bootstrap_interval("within_auc", known, alpha, rng),
+            **permutation_test("within_auc", observed, null_auc, alpha),
+        )
+    else:
+        row.update(
+            within_auc=np.nan,
+            within_auc_ci_low=np.nan,
+            within_auc_ci_high=np.nan,
+            within_auc_p=np.nan,
+            within_auc_mde=np.nan,
+        )
+    row["n_within_persons"] = len(known)
+    row["_persons"] = per_person
+    leaks = row["balanced_accuracy_p"] <= alpha / 2 or row["within_auc_p"] <= alpha / 2
+    row["verdict"] = "leaks" if leaks else "no leakage detected"
+    row["note"] = "; ".join(_notes(row, predicted, scores, n_classes, within is not None, alpha))
+    return row
+
+
+def _notes(row, predicted, scores, n_classes, grouped, alpha):
+    """Why a row's figures are not what they seem, in words (nothing when they are)."""
+    if np.all(predicted == predicted.flat[0]) and np.ptp(scores, axis=1).max() == 0:
+        yield (
+            "constant: the attacker gave every template the same prediction and score (it "
+            "learnt nothing, or saw one class); its figures measure nothing"
+        )
+        return
+    if grouped and row["n_within_persons"] < 2:
+        yield (
+            f"within-identity AUC not measurable: {row['n_within_persons']} scored person(s) "
+            "show both classes"
+        )
+    below = []
+    if (
+        row["balanced_accuracy_p"] <= alpha / 2
+        and row["balanced_accuracy"] < row["null_balanced_accuracy"]
+    ):
+        below.append("balanced accuracy")
+    if row["within_auc_p"] <= alpha / 2 and row["within_auc"] < 0.5:
+        below.append("within-identity AUC")
+    if below:
+        yield (
+            f"{' and '.join(below)} below chance beyond the noise: the attacker's answers "
+            "run against the truth on these people (e.g. trained on the rows a method was "
+            "fitted on, or on class balances unlike the tested people's); flipped, they "
+            "would read the attribute"
+        )
+    if not np.isclose(row["chance"], 1 / n_classes):
+        yield (
+            f"chance {row['chance']:.3f}, not 1/{n_classes}: some scored folds hold only "
+            "some of the classes, where an attacker ignoring the data scores higher"
+        )
+
+
+def _balanced_accuracy_interval(true, predicted, folds, persons, alpha, rng, n_boot=1000):
+    """Bootstrap interval of the balanced accuracy (mean over folds), resampling persons.
+
+    Whole persons are drawn with replacement (rows, without persons), and each fold's
+    balanced accuracy recomputed with their rows weighted by how often they were drawn:
+    an interval that exists with a single fold too, and that accounts for the images of
+    a person not being independent.
+    """
+    from scipy.sparse import csr_matrix
+
+    n_classes = true.max() + 1
+    units = np.arange(len(true)) if persons is None else np.unique(persons, return_inverse=True)[1]
+    n_units = units.max() + 1
+    means = np.zeros(n_boot)
+    for p, f in zip(predicted, folds, strict=True):
+        size = (f.max() + 1) * n_classes
+        cells = csr_matrix(
+            (np.ones(len(true)), (np.arange(len(true)), f * n_classes + true)),
+            shape=(len(true), size),
+        )
+        hit = csr_matrix(cells.multiply((p == true)[:, None]))
+        for start in range(0, n_boot, 100):
+            draws = rng.multinomial(
+                n_units, np.full(n_units, 1 / n_units), size=min(100, n_boot - start)
+            )
+            weights = draws[:, units].astype(float)
+            totals = (cells.T @ weights.T).T.reshape(len(weights), -1, n_classes)
+            correct = (hit.T @ weights.T).T.reshape(len(weights), -1, n_classes)
+            present = totals > 0
+            recall = np.divide(correct, totals, out=np.zeros_like(correct), where=present)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per_fold = recall.sum(axis=2) / present.sum(axis=2)
+            means[start : start + len(weights)] += np.nanmean(per_fold, axis=1) / len(predicted)
+    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return {"balanced_accuracy_ci_low": low, "balanced_accuracy_ci_high": high}
+
+
+def bootstrap_interval(name, units, alpha, rng, n_boot=1000):
+    """Percentile bootstrap interval of the mean of independent units (folds, persons)."""
+    means = rng.choice(units, size=(n_boot, len(units)), replace=True).mean(axis=1)
+    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return {f"{name}_ci_low": low, f"{name}_ci_high": high}
+
+
+def permutation_test(name, observed, null, alpha):
+    """Two-sided permutation p-value around the null's centre, and the detectable effect."""
+    centre = null.mean()
+    distance = np.abs(null - centre)
+    p = (1 + np.sum(distance >= abs(observed - centre) - 1e-12)) / (1 + len(null))
+    return {f"{name}_p": p, f"{name}_mde": float(np.quantile(distance, 1 - alpha / 2))}

@@ -6,22 +6,20 @@ As scikit-learn's Display objects do, the computation (:func:`tsne_points`,
 figure, and return the figure.
 """
 
-import os
-
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_memory
 
-from ._attackers import default_probes
-from ._folds import probe_folds
-from ._leakage import _fitted_blocks
+from ._attack import attack
+from ._attackers import default_attackers
+from ._folds import subject_folds
+from ._represent import fit_representations
 
 __all__ = [
     "feature_removal_curve",
+    "plot_attacker_curve",
     "plot_feature_removal",
     "plot_group_tpr",
     "plot_leakage",
@@ -110,43 +108,26 @@ def plot_tsne(points, labels, *, label_names=None, axes=None):
     return fig
 
 
-def _fold_representations(representations, X, y, sensitive, splits, n_jobs, memory):
-    """Per representation, per fold: (train rows, test rows) of the representation.
+def _removal_score(attacker, parts, splits, codes, groups, kept, seed):
+    """Balanced accuracy of the attacker over the folds, on the kept features.
 
-    Arrays are cut into the folds; estimators are cloned and fitted on each fold's
-    training rows (``fit(X, y, sensitive_features=...)``), never on its test rows, the
-    fits being joblib tasks, cached in ``memory`` as :func:`audit_report` caches its own.
+    In each fold the attacker learns from a class-balanced draw of the training rows, as
+    every attacker does, and predicts the test rows.
     """
-    estimators = [name for name, rep in representations.items() if hasattr(rep, "fit")]
-    if estimators and X is None:
-        raise ValueError(f"representation {estimators[0]!r} is an estimator: pass X (and y)")
-    X = None if X is None else check_array(X, dtype=np.float64)  # as audit_report takes it
-    y = None if y is None else np.asarray(y)
-    memory = os.fspath(memory) if isinstance(memory, os.PathLike) else memory
-    fit = check_memory(memory).cache(_fitted_blocks)
-    fitted = Parallel(n_jobs=n_jobs)(
-        delayed(fit)(representations[name], X, y, sensitive, train, test)
-        for name in estimators
-        for train, test in splits
-    )
-    folded = {}
-    for name, rep in representations.items():
-        if name in estimators:
-            folded[name] = fitted[: len(splits)]
-            fitted = fitted[len(splits) :]
-        else:
-            Z = np.asarray(rep)
-            folded[name] = [(Z[train], Z[test]) for train, test in splits]
-    return folded
-
-
-def _removal_score(probe, parts, splits, sensitive, kept):
-    """Balanced accuracy of the probe cross-validated on the kept features."""
-    predicted = np.empty_like(sensitive)
-    for (train, test), (Z_train, Z_test) in zip(splits, parts, strict=True):
-        model = clone(probe).fit(Z_train[:, kept], sensitive[train])
-        predicted[test] = model.predict(Z_test[:, kept])
-    return balanced_accuracy_score(sensitive, predicted)
+    predicted = np.empty_like(codes)
+    n_classes = codes.max() + 1
+    for index, ((train, test), (Z_train, Z_test)) in enumerate(zip(splits, parts, strict=True)):
+        result = attack(
+            {"attacker": attacker},
+            Z_train[:, kept],
+            codes[train],
+            groups[train],
+            Z_test[:, kept],
+            n_classes,
+            np.random.default_rng([seed, index]),
+        )
+        predicted[test] = 0 if result is None else result["attacker"][0]
+    return balanced_accuracy_score(codes, predicted)
 
 
 def feature_removal_curve(
@@ -156,23 +137,24 @@ def feature_removal_curve(
     X=None,
     y=None,
     groups=None,
-    probe=None,
+    attacker=None,
     fractions=None,
     n_repeats=3,
     random_state=0,
     cv=None,
-    memory=None,
+    fitted=None,
     n_jobs=None,
     progress=False,
 ):
-    """Probe balanced accuracy as a growing share of features is removed at random (Fig. 4).
+    """Attacker balanced accuracy as a growing share of features is removed at random (Fig. 4).
 
-    The probe is cross-validated on 5 folds (subject-disjoint with ``groups``), the same
-    folds for every representation and share. A representation given as an estimator
-    is fitted inside each fold on its training rows only, and the probe learns from
-    those rows: the paper's protocol, in which the probe sees the method's own training
+    The attacker is cross-validated on 5 folds (subject-disjoint with ``groups``), the
+    same folds for every representation and share, and trained as in every audit (on a
+    class-balanced draw of its training rows). A representation given as an estimator is
+    fitted inside each fold on its training rows only, and the attacker learns from those
+    rows: the paper's protocol, in which the attacker sees the method's own training
     subjects (an array is taken as it is, so one fitted on every sample flatters or
-    distorts what the probe reads on the test folds).
+    distorts what the attacker reads on the test folds).
 
     Parameters
     ----------
@@ -180,32 +162,31 @@ def feature_removal_curve(
         Name -> array of shape (n_samples, n_features), or an unfitted transformer
         with ``fit(X, y, sensitive_features=...)``.
     sensitive : array-like of shape (n_samples,)
-        The attribute the probe reads.
+        The attribute the attacker reads.
     X : array-like of shape (n_samples, n_features), default=None
         The input of the estimators among the representations.
     y : array-like of shape (n_samples,), default=None
         What the estimators keep (identities).
     groups : array-like of shape (n_samples,), default=None
         Subject ids for subject-disjoint folds.
-    probe : classifier, default=None
-        None takes the RBF-SVM of :func:`default_probes`.
+    attacker : classifier, default=None
+        None takes the RBF-SVM of :func:`default_attackers`.
     fractions : sequence of float, default=None
         Shares of features removed; None takes 0, 0.1, ..., 0.9.
     n_repeats : int, default=3
         Random draws of the removed features per share (one at share 0).
     random_state : int, default=0
-        Seed of the draws and of the folds.
+        Seed of the draws, of the folds and of the attacker's class-balanced rows.
     cv : iterable of (train, test), default=None
         The folds; None takes 5 (subject-disjoint with ``groups``) from
-        :func:`probe_folds` seeded by ``random_state``. Pass :func:`audit_splits` to
+        :func:`subject_folds` seeded by ``random_state``. Pass :func:`audit_splits` to
         use an audit's outer splits.
-    memory : path-like, joblib.Memory or None, default=None
-        Cache of the estimators' fold fits, shared with :func:`audit_report`'s
-        ``memory``: on the audit's splits, with the same X, y and attribute, the fits
-        are taken from its cache.
+    fitted : dict, default=None
+        The estimators' fits on these folds, as :func:`fit_representations` of ``cv``
+        gives them (e.g. an audit's): used instead of fitting again.
     n_jobs : int, default=None
-        The estimators' fold fits and the probes' draws run as joblib tasks, ``n_jobs``
-        at a time; the result does not depend on it.
+        The estimators' fold fits and the attacker's draws run as joblib tasks,
+        ``n_jobs`` at a time; the result does not depend on it.
     progress : bool, default=False
         Show a progress bar over the draws of removed features.
 
@@ -214,21 +195,31 @@ def feature_removal_curve(
     pandas.DataFrame
         One row per representation and share: ``representation``, ``removed`` (the
         share), ``balanced_accuracy`` (mean over draws), ``balanced_accuracy_std``,
-        ``chance`` (1 / number of classes) and ``probe`` (the probe's class name).
+        ``chance`` (1 / number of classes) and ``attacker`` (the attacker's class name).
     """
     from tqdm.auto import tqdm
 
     sensitive = np.asarray(sensitive)
+    codes = np.unique(sensitive, return_inverse=True)[1]
     fractions = np.arange(0.0, 1.0, 0.1) if fractions is None else np.asarray(fractions)
-    probe = default_probes()["SVM"] if probe is None else probe
+    attacker = default_attackers()["SVM"] if attacker is None else attacker
     rng = check_random_state(random_state)
     if cv is None:
-        folds = probe_folds(5, grouped=groups is not None, random_state=random_state)
+        folds = subject_folds(5, grouped=groups is not None, random_state=random_state)
         splits = list(folds.split(sensitive, sensitive, groups))
     else:
         splits = list(cv)
-    probe_name = type(probe[-1] if hasattr(probe, "steps") else probe).__name__
-    folded = _fold_representations(representations, X, y, sensitive, splits, n_jobs, memory)
+    attacker_name = type(attacker[-1] if hasattr(attacker, "steps") else attacker).__name__
+    given = {} if fitted is None else {k: v for k, v in fitted.items() if k in representations}
+    to_fit = {k: v for k, v in representations.items() if k not in given}
+    estimators = [k for k, v in to_fit.items() if hasattr(v, "fit")]
+    if estimators and X is None:
+        raise ValueError(f"representation {estimators[0]!r} is an estimator: pass X (and y)")
+    folded = fit_representations(
+        to_fit, X, y=y, sensitive_features=sensitive, splits=splits, n_jobs=n_jobs
+    )
+    folded = {name: given.get(name, folded.get(name)) for name in representations}
+    person = np.arange(len(codes)) if groups is None else np.asarray(groups)
     draws = []  # (name, fraction, kept features), drawn in order: the same for any n_jobs
     for name in folded:
         n_features = folded[name][0][0].shape[1]
@@ -237,7 +228,7 @@ def feature_removal_curve(
             for _ in range(n_repeats if fraction > 0 else 1):
                 draws.append((name, fraction, rng.choice(n_features, size=n_keep, replace=False)))
     scores = Parallel(n_jobs=n_jobs)(
-        delayed(_removal_score)(probe, folded[name], splits, sensitive, kept)
+        delayed(_removal_score)(attacker, folded[name], splits, codes, person, kept, random_state)
         for name, fraction, kept in tqdm(draws, desc="feature removal", disable=not progress)
     )
     rows = []
@@ -255,7 +246,7 @@ def feature_removal_curve(
                     "balanced_accuracy": float(np.mean(these)),
                     "balanced_accuracy_std": float(np.std(these)),
                     "chance": 1.0 / len(np.unique(sensitive)),
-                    "probe": probe_name,
+                    "attacker": attacker_name,
                 }
             )
     return pd.DataFrame(rows)
@@ -290,7 +281,7 @@ def plot_feature_removal(curve, *, attribute=None, ax=None):
     chance = curve.chance.iloc[0]
     ax.axhline(chance, color="grey", linestyle="--", label=f"chance ({chance:.2f})")
     ax.set_xlabel("features removed at random (%)")
-    ax.set_ylabel(f"balanced accuracy of the {curve.probe.iloc[0]} probe")
+    ax.set_ylabel(f"balanced accuracy of the {curve.attacker.iloc[0]} attacker")
     if attribute is not None:
         ax.set_title(f"Reading {attribute} as features are removed")
     ax.legend(fontsize=8)
@@ -453,10 +444,16 @@ def plot_leakage(leakage, *, attribute=None, axes=None):
     rows = leakage[leakage.attribute == attribute]
     if rows.empty:
         raise ValueError(f"no rows of attribute {attribute!r} in the leakage table")
+    if "attacker_people" in rows and rows.groupby(["representation", "attacker"]).size().max() > 1:
+        raise ValueError(
+            "the leakage table holds several attacker sizes; draw one (e.g. "
+            "leakage[leakage.attacker_people == leakage.attacker_people.max()]), or all of "
+            "them with plot_attacker_curve"
+        )
     representations = list(dict.fromkeys(rows.representation))
-    probes = list(dict.fromkeys(rows.probe))
+    attackers = list(dict.fromkeys(rows.attacker))
     fig, axes = _axes(2, axes, width=5.5, height=0.5 + 0.45 * len(representations) * 1.6)
-    offsets = np.linspace(-0.3, 0.3, len(probes)) if len(probes) > 1 else np.zeros(1)
+    offsets = np.linspace(-0.3, 0.3, len(attackers)) if len(attackers) > 1 else np.zeros(1)
     for ax, metric, chance_name in (
         (axes[0], "balanced_accuracy", "chance"),
         (axes[1], "within_auc", None),
@@ -472,8 +469,9 @@ def plot_leakage(leakage, *, attribute=None, axes=None):
             )
             ax.set_yticks([])
             continue
-        for k, probe in enumerate(probes):
-            these = rows[rows.probe == probe].set_index("representation").loc[representations]
+        for k, attacker in enumerate(attackers):
+            these = rows[rows.attacker == attacker].set_index("representation")
+            these = these.loc[representations]
             y = np.arange(len(representations)) + offsets[k]
             value = these[metric].to_numpy(dtype=float)
             low = these.get(f"{metric}_ci_low", these[metric]).to_numpy(dtype=float)
@@ -484,7 +482,7 @@ def plot_leakage(leakage, *, attribute=None, axes=None):
             ax.errorbar(
                 value, y, xerr=[value - low, high - value], fmt="none", ecolor=colour, capsize=2
             )
-            ax.scatter(value[leaks], y[leaks], color=colour, label=probe, zorder=3)
+            ax.scatter(value[leaks], y[leaks], color=colour, label=attacker, zorder=3)
             ax.scatter(value[~leaks], y[~leaks], facecolors="white", edgecolors=colour, zorder=3)
         if chance_name is None:
             ax.axvline(0.5, color="grey", linestyle="--", label="chance (0.5)")
@@ -573,6 +571,64 @@ def plot_learning_curve(
     ax.set_xlabel("subjects the method was fitted on (the attacked ones never among them)")
     label = "within-identity AUC" if metric == "within_auc" else "balanced accuracy"
     ax.set_ylabel(f"{label} on {attribute}: largest attacker (band: all)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_attacker_curve(leakage, *, attribute=None, metric="within_auc", ax=None):
+    """How leakage grows with the people an attacker holds (the attacker's learning curve).
+
+    One line per representation and attacker, against the people each attacker was
+    trained on (logarithmic axis), with the metric's interval as a band; a dotted line at
+    chance. Draw an audit with ``attacker_people=[8, 32, 128, ...]``: every size scores
+    the same test rows, so the curve varies only in what the attacker holds. A claim of
+    blindness holds only at the attacker size it was measured at.
+
+    Parameters
+    ----------
+    leakage : pandas.DataFrame
+        The leakage table of :func:`~skblind.evaluation.audit_report` (one protocol),
+        with several ``attacker_people``.
+    attribute : str, default=None
+        The attribute drawn; None takes the first in the table.
+    metric : {"within_auc", "balanced_accuracy"}, default="within_auc"
+        What the attackers score.
+    ax : matplotlib Axes, default=None
+        None draws on a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if metric not in ("within_auc", "balanced_accuracy"):
+        raise ValueError(f"metric must be 'within_auc' or 'balanced_accuracy'; got {metric!r}")
+    attribute = leakage.attribute.iloc[0] if attribute is None else attribute
+    rows = leakage[leakage.attribute == attribute]
+    if rows.empty:
+        raise ValueError(f"no rows of attribute {attribute!r} in the leakage table")
+    fig, (ax,) = _axes(1, ax, width=6.5, height=4.2)
+    lines = rows.groupby(["representation", "attacker"], sort=False)
+    for k, ((name, attacker), line) in enumerate(lines):
+        line = line.sort_values("attacker_people")
+        x = line.attacker_people.to_numpy(dtype=float)
+        style = ("-", "--", ":")[k // 10 % 3]  # the 11th line on: the colours again, dashed
+        colour = f"C{k % 10}"
+        ax.plot(
+            x, line[metric], marker="o", color=colour, linestyle=style, label=f"{name}, {attacker}"
+        )
+        low, high = line.get(f"{metric}_ci_low"), line.get(f"{metric}_ci_high")
+        if low is not None and high is not None:
+            ax.fill_between(x, low, high, color=colour, alpha=0.12)
+    chance = 0.5 if metric == "within_auc" else rows["chance"].mean()
+    ax.axhline(chance, color="grey", linestyle=":", label=f"chance ({chance:.2f})")
+    ax.set_xscale("log")
+    sizes = np.unique(rows["attacker_people"].to_numpy(dtype=float))
+    ax.set_xticks(sizes, [f"{size:g}" for size in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("people the attacker was trained on (never the tested ones)")
+    label = "within-identity AUC" if metric == "within_auc" else "balanced accuracy"
+    ax.set_ylabel(f"{label} on {attribute}")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig

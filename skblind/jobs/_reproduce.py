@@ -126,8 +126,8 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
             name: _WithIdentitySource(model, X_dive[dive_train], y_extra)
             for name, model in suppressors.items()
         }
-    log(f"Table I: expression probes on CFEE ({len(X)} images), subject-disjoint folds")
-    leakage, cfee_verification = audit_report(
+    log(f"Table I: expression attackers on CFEE ({len(X)} images), subject-disjoint folds")
+    audit = audit_report(
         X,
         {"expression": expression},
         groups=subject,
@@ -135,6 +135,7 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
         representations={"raw": None, **representations},
         n_splits=folds,
     )
+    leakage, cfee_verification = audit.leakage, audit.verification
     leakage.insert(0, "dataset", "CFEE")
     cfee_verification.insert(0, "dataset", "CFEE")
     final = {
@@ -155,19 +156,21 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
         verification.append(pd.DataFrame(rows))
     if diveface is not None:
         X_dive, data = diveface
-        log("Table I: gender and ethnic group probes on held-out DiveFace identities")
+        log("Table I: gender and ethnic group attackers on held-out DiveFace identities")
         fixed = {name: model.transform(X_dive[dive_test]) for name, model in final.items()}
-        dive_leakage, dive_verification = audit_report(
+        dive = audit_report(
             X_dive[dive_test],
             {"gender": data.gender[dive_test], "ethnic_group": data.ethnic_group[dive_test]},
             groups=data.subject[dive_test],
             y=data.subject[dive_test],
             representations={"raw": None, **fixed},
             adaptive=False,
-            n_splits=folds,
+            protocol="deployment",
         )
-        leakage = pd.concat([leakage, dive_leakage.assign(dataset="DiveFace")])
-        verification.append(dive_verification.assign(dataset="DiveFace"))
+        dive.leakage.insert(0, "dataset", "DiveFace")
+        dive.verification.insert(0, "dataset", "DiveFace")
+        leakage = pd.concat([leakage, dive.leakage])
+        verification.append(dive.verification)
         _, by_demographic = report_pairs(
             {"raw": X_dive[dive_test], **fixed},
             data.subject[dive_test],
@@ -317,7 +320,7 @@ def run_reproduce(
             png = save_figure(fig, output / "feature_removal_expression.png")
             report["figures"]["Feature removal"] = (
                 png,
-                "SVM probe reading expression as a growing share of features is removed at "
+                "SVM attacker reading expression as a growing share of features is removed at "
                 "random (Fig. 4 of the paper).",
             )
     else:

@@ -1,6 +1,6 @@
 """The jobs' tables rendered for a terminal: what each is, then the table."""
 
-__all__ = ["format_tables"]
+__all__ = ["describe_fitted", "format_tables"]
 
 
 def _fmt(value):
@@ -9,7 +9,7 @@ def _fmt(value):
 
 def _wide(leakage, values, aggfunc="mean"):
     return leakage.pivot_table(
-        index=["attribute", "probe"],
+        index=["attribute", "attacker", "attacker_people"],
         columns="representation",
         values=values,
         aggfunc=aggfunc,
@@ -22,13 +22,16 @@ def _leakage(leakage):
     protocol = leakage.protocol.iloc[0]
     who = {
         "held-out": "attackers trained only on blinded templates of held-out subjects",
-        "in-sample": "probes trained on the model's own training subjects (the paper's; "
+        "deployment": "attackers trained on templates of some of the people given and "
+        "tested on the others (the representations were fitted on other people)",
+        "in-sample": "attackers trained on the model's own training subjects (the paper's; "
         "cannot show blindness)",
     }[protocol]
     diff = _wide(leakage, "diff").drop(columns="raw", errors="ignore").add_prefix("Diff ")
     return "\n".join(
         [
-            f"Protocol {protocol}: {who}.",
+            f"Protocol {protocol}: {who}; each attacker held attacker_people people "
+            f"({_held(leakage)}).",
             "",
             "Balanced accuracy (chance: the chance column of the CSV) and Diff = (raw - after) "
             "/ (raw - chance), the paper's Eq. 4.1; both fractions (1 = 100 %). Diff is NaN "
@@ -43,6 +46,12 @@ def _leakage(leakage):
             _wide(leakage, "verdict", aggfunc="first").to_string(),
         ]
     )
+
+
+def _held(leakage):
+    """The attackers' sizes in words."""
+    low, high = int(leakage.attacker_people.min()), int(leakage.attacker_people_max.max())
+    return f"{low} people" if low == high else f"{low} to {high} people"
 
 
 def _in_sample(leakage):
@@ -130,3 +139,47 @@ def format_tables(tables):
         if table is not None and len(table):
             blocks.append(f"{title}\n{render(table)}")
     return "\n\n".join(blocks)
+
+
+def describe_fitted(model):
+    """What a fitted blinding method holds, in words: its stages and what each removed.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        A :class:`~skblind.suppression.Blinder`, an eraser or a learned suppressor.
+
+    Returns
+    -------
+    list of str
+        One line per stage.
+    """
+    stages = (
+        [("encoder", model.encoder_), ("within", model.within_), ("linear", model.linear_)]
+        if hasattr(model, "within_")
+        else [(type(model).__name__, model)]
+    )
+    return [f"{name}: {_stage_words(stage)}" for name, stage in stages]
+
+
+def _stage_words(stage):
+    import numpy as np
+
+    if stage is None:
+        return "none"
+    kind = type(stage).__name__
+    if hasattr(stage, "directions_"):  # the within-identity eraser
+        return (
+            f"{kind}, {len(stage.directions_)} direction(s) removed ({stage.n_shared_} shared "
+            f"by the persons, {len(stage.directions_) - stage.n_shared_} tested within persons)"
+        )
+    if hasattr(stage, "projection_"):
+        rank = int(np.linalg.matrix_rank(stage.projection_))
+        return f"{kind}, {rank} direction(s) removed"
+    if hasattr(stage, "history_"):
+        last = stage.history_.iloc[-1]
+        terms = ", ".join(
+            f"{term} {last[term]:.4f}" for term in stage._net_class.term_names if term in last
+        )
+        return f"{kind}, {int(last.epoch)} epochs; last epoch's loss terms: {terms}"
+    return kind

@@ -221,19 +221,67 @@ def fit_suppressor(
 
     Returns
     -------
-    The fitted suppressor.
+    The fitted suppressor, with ``fit_provenance_``: the embedder's settings and the
+    fitted identities (SHA-256 digests), which ``skblind audit --model`` checks.
     """
     output = Path(output)
     if output.is_dir():
         raise ValueError(f"{output}: is a folder; give the .joblib file to write")
+    from ..embedding import read_manifest
+
     X, table = read_embeddings(embeddings, labels)
     source = labels or embeddings
+    identities = _column(table, y, source)
     model = make_suppressor(method, **params).fit(
-        X, _column(table, y, source), sensitive_features=_column(table, sensitive, source)
+        X, identities, sensitive_features=_column(table, sensitive, source)
     )
+    # What the model was fitted on, so that an audit can refuse a mismatch (embeddings
+    # of another backbone or layer of the same width) or people it was fitted on.
+    model.fit_provenance_ = {
+        "embedding": read_manifest(embeddings)["settings"],
+        "identities": sorted(_hashed(identities)),
+    }
     with atomic_path(output) as tmp:
         joblib.dump(model, tmp)
     return model
+
+
+def _hashed(identities):
+    """SHA-256 digests of the identities (as text; missing ones left out)."""
+    import hashlib
+
+    return {
+        hashlib.sha256(str(value).encode()).hexdigest()
+        for value in identities
+        if not pd.isna(value)
+    }
+
+
+def _check_provenance(model, path, embeddings, subjects):
+    """Refuse a model fitted on other embeddings, or audited on the people it was fitted on."""
+    from ..embedding import read_manifest
+
+    provenance = getattr(model, "fit_provenance_", None)
+    if provenance is None:  # a model saved otherwise: nothing to compare
+        return
+    settings = read_manifest(embeddings)["settings"]
+    if provenance["embedding"] != settings:
+        fitted = {k: v for k, v in provenance["embedding"].items() if settings.get(k) != v}
+        given = {k: settings.get(k) for k in fitted}
+        raise ValueError(
+            f"{path}: fitted on embeddings made with {fitted}, but {embeddings} was made with "
+            f"{given}; a model only blinds the embeddings it was fitted on (same backbone, "
+            "layer and detector): embed these images as the model's were"
+        )
+    if subjects is not None:
+        shared = _hashed(subjects) & set(provenance["identities"])
+        if shared:
+            raise ValueError(
+                f"{path}: was fitted on {len(shared)} of the people audited here; an attacker "
+                "of those people reads what the model was fitted to hide on exactly them "
+                "(within-identity AUCs inverted, e.g. 0.2-0.3, that read as leaks): audit it "
+                "on people it was not fitted on"
+            )
 
 
 def make_suppressor(method, **params):
@@ -304,8 +352,10 @@ def audit_embeddings(
     keep=(),
     model=None,
     labels=None,
+    protocol="deployment",
     folds=5,
-    protocol="held-out",
+    attack_folds=4,
+    attacker_people=None,
     repeats=1,
     permutations=200,
     jobs=None,
@@ -322,20 +372,28 @@ def audit_embeddings(
         ``report.html`` (the tables, charts and, with ``groups``, verification curves
         and per-group verification rates by the ``sensitive`` attribute, on one page).
     sensitive : str
-        The label column the probes try to read.
+        The label column the attackers try to read.
     groups : str, default=None
         The identity column: subject-disjoint folds and verification.
     keep : sequence of str
-        Further label columns to probe (attributes that should survive).
+        Further label columns to attack (attributes that should survive).
     model : path-like, default=None
-        A suppressor saved by ``fit``; its ``transform`` is audited beside the raw X as
-        a fixed representation, so audit it on images it was not trained on.
+        A suppressor saved by ``fit``, fitted on other people: its ``transform`` is
+        audited beside the raw X.
     labels : path-like, default=None
         Extra labels CSV.
+    protocol : {"deployment", "held-out", "in-sample"}, default="deployment"
+        Who the attackers train on (see :func:`~skblind.evaluation.audit_report`). The
+        model was fitted elsewhere, so by default the attackers are cross-validated over
+        every person given (``attack_folds`` folds): they hold as many people as the
+        data allow.
     folds : int, default=5
-        Number of (subject-disjoint, with ``groups``) outer folds.
-    protocol : {"held-out", "in-sample"}, default="held-out"
-        Who the attackers train on (see :func:`~skblind.evaluation.audit_report`).
+        Outer folds of the held-out and in-sample protocols.
+    attack_folds : int, default=4
+        Subject-disjoint folds of the attackers.
+    attacker_people : int or list of int, default=None
+        The people each attacker learns from (None: all of its fold's); a list draws
+        the attacker learning curve.
     repeats : int, default=1
         Repetitions of the outer folds.
     permutations : int, default=200
@@ -347,7 +405,7 @@ def audit_embeddings(
 
     Returns
     -------
-    leakage, verification : pandas.DataFrame
+    Audit
     """
     from ..evaluation import audit_report
 
@@ -360,16 +418,20 @@ def audit_embeddings(
     if model is not None:
         name = Path(model).stem
         fitted = _load_model(model)
+        _check_provenance(fitted, model, embeddings, subject)
         representations["raw (model)" if name == "raw" else name] = fitted.transform(X)
-    leakage, verification = audit_report(
+    audit = audit_report(
         X,
         attributes,
         groups=subject,
         y=subject,
+        keep=tuple(keep),
         representations=representations,
-        n_splits=folds,
         protocol=protocol,
+        n_splits=folds,
         n_repeats=repeats,
+        attack_splits=attack_folds,
+        attacker_people=attacker_people,
         n_permutations=permutations,
         n_jobs=jobs,
         progress=progress,
@@ -381,14 +443,11 @@ def audit_embeddings(
         groups=groups,
         keep=list(keep),
         model=None if model is None else str(model),
-        folds=f"{folds} {'subject-disjoint' if groups else 'random stratified'} outer folds",
-        protocol=protocol,
-        repeats=repeats,
-        permutations=permutations,
+        **audit.settings,
         jobs=jobs,
     )
     about = describe_run("skblind audit", settings, {} if model is None else {"model": fitted})
-    tables = {"leakage": leakage, "verification": verification}
+    tables = {"leakage": audit.leakage, "verification": audit.verification}
     write_tables(Path(output), tables, about, name="audit")
     sections = {}
     if subject is not None:
@@ -402,8 +461,7 @@ def audit_embeddings(
         about,
         time.perf_counter() - start,
         title=f"skblind audit: {sensitive}",
-        leakage=leakage,
-        verification=verification,
+        audit=audit,
         **sections,
     )
-    return leakage, verification
+    return audit

@@ -54,7 +54,7 @@ error_score, return_train_score
     >>> from skblind.datasets import make_blinding_problem
     >>> from skblind.model_selection import BlindingSearchCV
     >>> from skblind.suppression import INLPEraser
-    >>> data = make_blinding_problem(n_subjects=24, random_state=0)
+    >>> data = make_blinding_problem(n_subjects=120, random_state=0)
     >>> with sklearn.config_context(enable_metadata_routing=True):
     ...     pipe = Pipeline([
     ...         ("blind", INLPEraser().set_fit_request(sensitive_features=True)),
@@ -89,7 +89,10 @@ error_score, return_train_score
             raise ValueError(
                 "BlindingSearchCV's default scoring (BlindingScorer) needs sensitive_features, "
                 "which only metadata routing carries to a scorer: call "
-                "sklearn.set_config(enable_metadata_routing=True) first, or pass scoring="
+                "sklearn.set_config(enable_metadata_routing=True) first (and request "
+                "sensitive_features on the estimator's fit: set_fit_request), or pass scoring= "
+                "a scorer that needs no metadata, e.g. scoring=VerificationScorer() from "
+                "skblind.evaluation"
             )
         super().fit(X, y, **params)
         _warn_on_ties(self.cv_results_)

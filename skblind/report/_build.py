@@ -10,6 +10,8 @@ __all__ = ["build"]
 _PROTOCOL_LABELS = {
     "held-out": "held-out attacker: trained only on templates of people the blinding model "
     "never saw",
+    "deployment": "deployment: the representations were fitted on other people; attackers "
+    "trained on some of the people given and tested on others",
     "in-sample": "in-sample (the paper's): attackers trained on the model's own training "
     "rows; it cannot show blindness",
 }
@@ -74,11 +76,11 @@ def _bracketed(values, lows, highs):
 
 
 def _leakage_section(leakage):
-    from ..evaluation import plot_leakage
+    from ..evaluation import plot_attacker_curve, plot_leakage
 
     if leakage is None or leakage.empty:
         return _absent("no leakage table was given (leakage=None).")
-    if lacking := _lacking(leakage, "leakage", ("representation", "attribute", "probe")):
+    if lacking := _lacking(leakage, "leakage", ("representation", "attribute", "attacker")):
         return lacking
     if "protocol" not in leakage:
         leakage = leakage.assign(protocol="unstated")
@@ -90,25 +92,95 @@ def _leakage_section(leakage):
             shown = pd.DataFrame(
                 {
                     "representation": rows.representation,
-                    "attacker": rows.probe,
+                    "attacker": rows.attacker,
+                    "people held": _people(rows),
                     "balanced accuracy [CI]": _with_interval(rows, "balanced_accuracy"),
                     "chance": rows.get("chance", float("nan")),
                     "within-identity AUC [CI]": _with_interval(rows, "within_auc"),
+                    "noise floor (MDE)": rows.get("within_auc_mde", float("nan")),
                     "Diff": rows["diff"] if "diff" in rows else float("nan"),
                     "verdict": rows["verdict"] if "verdict" in rows else "–",
                 }
             )
             parts.append(f"<h4>{_html.text(attribute)}</h4>")
             parts.append(_html.table(shown, highlight="verdict"))
+            sizes = rows["attacker_people"].nunique() if "attacker_people" in rows else 1
+            largest = rows
+            if sizes > 1:
+                largest = rows[rows.attacker_people == rows.attacker_people.max()]
+                parts.append(
+                    _html.figure(
+                        plot_attacker_curve(by_protocol, attribute=attribute),
+                        f"Attackers reading {attribute} ({protocol}) by the people they were "
+                        "trained on: within-identity AUC with its interval (dotted: chance). "
+                        "Each size is scored on the same people.",
+                    )
+                )
             parts.append(
                 _html.figure(
-                    plot_leakage(by_protocol, attribute=attribute),
-                    f"Attackers reading {attribute} ({protocol}): balanced accuracy (left, "
-                    "dashed: chance) and within-identity AUC (right, dashed: 0.5); bars are "
-                    "the intervals.",
+                    plot_leakage(largest, attribute=attribute),
+                    f"Attackers reading {attribute} ({protocol}"
+                    + (
+                        f", the largest attackers: {int(largest.attacker_people.max())} people"
+                        if sizes > 1
+                        else ""
+                    )
+                    + "): balanced accuracy (left, dashed: chance) and within-identity AUC "
+                    "(right, dashed: 0.5); bars are the intervals.",
                 )
             )
     return "".join(parts)
+
+
+def _summary_section(leakage, verification):
+    """The verdict in words per representation, and a representation x attacker matrix."""
+    from ..evaluation import LEAKAGE_COLUMNS, Audit
+
+    needed = ("representation", "attribute", "attacker", "verdict", "attacker_people")
+    if leakage is None or leakage.empty or _lacking(leakage, "leakage", needed):
+        return _absent("no leakage table with verdicts and attacker sizes was given.")
+    parts = []
+    for protocol, rows in leakage.groupby(leakage.get("protocol", "unstated"), sort=False):
+        rows = rows.reindex(columns=list(LEAKAGE_COLUMNS))
+        audit = Audit(rows, verification if verification is not None else pd.DataFrame(), {})
+        label = _PROTOCOL_LABELS.get(protocol, protocol)
+        items = "".join(f"<li>{_html.text(line)}</li>" for line in audit.verdicts())
+        parts.append(f'<h3>{_html.text(label)}</h3><ul class="verdicts">{items}</ul>')
+        for attribute, part in rows.groupby("attribute", sort=False):
+            part = part[part.attacker_people == part.attacker_people.max()]
+            metric = "within_auc" if part.within_auc.notna().any() else "balanced_accuracy"
+            values = part.pivot_table(
+                index="representation", columns="attacker", values=metric, sort=False
+            )
+            verdicts = part.pivot_table(
+                index="representation",
+                columns="attacker",
+                values="verdict",
+                aggfunc="first",
+                sort=False,
+            ).reindex_like(values)
+            shown = values.reset_index()
+            shades = verdicts.map(lambda v: _html.VERDICT_SHADES.get(v, "")).reset_index()
+            shades["representation"] = ""
+            what = "within-identity AUC" if metric == "within_auc" else "balanced accuracy"
+            people = int(part.attacker_people.min())
+            parts.append(
+                f"<h4>{_html.text(attribute)}: {what} of each attacker (holding {people} "
+                "people), shaded by verdict</h4>"
+            )
+            parts.append(_html.table(shown, classes=shades.astype(str)))
+    return "".join(parts)
+
+
+def _people(rows):
+    """How many people each row's attacker was trained on: ``n`` or ``low-high``."""
+    if "attacker_people" not in rows:
+        return ["–"] * len(rows)
+    high = rows.get("attacker_people_max", rows.attacker_people)
+    return [
+        f"{int(low)}" if low == top else f"{int(low)}-{int(top)}"
+        for low, top in zip(rows.attacker_people, high, strict=True)
+    ]
 
 
 def _verification_section(verification, pairs):
@@ -230,12 +302,20 @@ def _figures_section(figures):
 
 
 _HOW = {
+    "summary": "the verdict, per representation: for each attribute to remove, how many "
+    "attackers still read it and how many people they held (a claim holds only for that "
+    "attacker size), the strongest reading with its interval and noise floor; for each "
+    "attribute to keep, whether it survived; then the verification cost. Red: read (or "
+    "lost); green: not read (or kept).",
     "run": "what produced these numbers; the same command, settings and versions reproduce "
     "them (fractions throughout: 1 = 100 %).",
-    "leakage": "each row is an attacker trained to read the attribute; balanced accuracy at "
-    "chance and within-identity AUC at 0.5 mean it reads nothing; brackets are 95 % "
-    "intervals; 'leaks' (shaded) means a permutation test rejected chance; attributes that "
-    "should survive (e.g. glasses) should keep reading high.",
+    "leakage": "each row is an attacker trained to read the attribute, on templates of as "
+    "many people as 'people held' says (leakage grows with them: a claim holds for the "
+    "attacker size it was measured at); balanced accuracy at chance and within-identity AUC "
+    "at 0.5 mean it reads nothing; brackets are 95 % intervals; the noise floor is the "
+    "smallest within-identity AUC shift this data could detect; 'leaks' (shaded) means a "
+    "permutation test rejected chance; attributes that should survive (e.g. glasses) should "
+    "keep reading high.",
     "verification": "higher ROC AUC and true-accept rate (TAR) and lower equal error rate "
     "(EER) mean identities are still told apart; on the DET curve, lower left is better.",
     "tradeoff": "each point is a method at one strength; upper left is better (less leakage, "
@@ -253,6 +333,7 @@ def build(
     *,
     title="skblind report",
     about=None,
+    audit=None,
     leakage=None,
     verification=None,
     pairs=None,
@@ -278,10 +359,15 @@ def build(
     about : dict, default=None
         What produced the run (as :func:`skblind.jobs` write it: ``command``,
         ``started``, ``settings``, ``methods``, ``versions``, ``units``).
+    audit : Audit, default=None
+        What :func:`~skblind.evaluation.audit_report` returned: its leakage and
+        verification tables (``leakage`` and ``verification``, when given, are added to
+        them: e.g. an in-sample audit beside a held-out one).
     leakage : pandas.DataFrame, default=None
-        The leakage table of :func:`~skblind.evaluation.audit_report`.
+        A leakage table (:data:`~skblind.evaluation.LEAKAGE_COLUMNS`; tables lacking some
+        columns render what they hold).
     verification : pandas.DataFrame, default=None
-        The verification table of :func:`~skblind.evaluation.audit_report`.
+        A verification table.
     pairs : dict, default=None
         Representation name -> ``(similarity, same)`` of verification pairs (from
         :func:`~skblind.evaluation.pair_similarities`), for ROC and DET curves, AUC,
@@ -309,6 +395,10 @@ def build(
     """
     import matplotlib
 
+    if audit is not None:
+        leakage = pd.concat([audit.leakage, *([] if leakage is None else [leakage])])
+        if verification is None:
+            verification = audit.verification
     started = (about or {}).get("started", "")
     subtitle = f"{(about or {}).get('command', 'skblind')} {started}".strip()
     # Names in the figures are data, never TeX: a name holding "$...$" is drawn as typed.
@@ -346,9 +436,12 @@ def _sections(
     verification_fairness,
     figures,
 ):
-    """(anchor, title, HTML body) of every section, in order."""
+    """(anchor, title, HTML body) of every section, in order.
+
+    The verdict first, the run's settings last.
+    """
     return [
-        ("run", "Run", _run_section(about)),
+        ("summary", "Summary", _summary_section(leakage, verification)),
         ("leakage", "Leakage", _leakage_section(leakage)),
         ("verification", "Verification", _verification_section(verification, pairs)),
         ("tradeoff", "Trade-off", _tradeoff_section(tradeoff)),
@@ -358,4 +451,5 @@ def _sections(
             _fairness_section(fairness, fairness_summary, verification_fairness),
         ),
         ("figures", "Figures", _figures_section(figures)),
+        ("run", "Run: settings, versions, units", _run_section(about)),
     ]

@@ -30,6 +30,9 @@ th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: right;
 th { background: #eef1f4; }
 td:first-child, th:first-child { text-align: left; }
 td.leaks { background: #fbe3e1; }
+td.clear { background: #e3f4e1; }
+td.unsure { background: #f4f0dc; }
+ul.verdicts li { margin: 0.25rem 0; }
 table.wrap td, table.wrap th { text-align: left; white-space: normal;
                                overflow-wrap: anywhere; }
 table.wrap td:first-child { white-space: nowrap; }
@@ -59,7 +62,17 @@ def cell(value):
     return str(value)
 
 
-def table(frame, *, highlight=None, wrap=False):
+#: The shade of each verdict: red where the attribute to remove is read (or the one to keep
+#: is lost), green where it is not (or is kept).
+VERDICT_SHADES = {
+    "leaks": "leaks",
+    "lost": "leaks",
+    "no leakage detected": "clear",
+    "kept": "clear",
+}
+
+
+def table(frame, *, highlight=None, wrap=False, classes=None):
     """An HTML table of a DataFrame (no index), numbers formatted alike.
 
     Parameters
@@ -67,17 +80,22 @@ def table(frame, *, highlight=None, wrap=False):
     frame : pandas.DataFrame
         The rows to show.
     highlight : str, default=None
-        A column: cells reading ``"leaks"`` there are shaded.
+        A column of verdicts: its cells are shaded by :data:`VERDICT_SHADES`.
     wrap : bool, default=False
         Left-aligned cells whose long text wraps (settings), instead of one line each.
+    classes : pandas.DataFrame, default=None
+        A CSS class for each cell (same shape as ``frame``; empty strings for none).
     """
     head = "".join(f"<th>{text(column)}</th>" for column in frame.columns)
     rows = []
-    for record in frame.itertuples(index=False):
+    for k, record in enumerate(frame.itertuples(index=False)):
         cells = []
-        for column, value in zip(frame.columns, record, strict=True):
-            shade = ' class="leaks"' if column == highlight and value == "leaks" else ""
-            cells.append(f"<td{shade}>{text(cell(value))}</td>")
+        for j, (column, value) in enumerate(zip(frame.columns, record, strict=True)):
+            shade = VERDICT_SHADES.get(value, "") if column == highlight else ""
+            if classes is not None:
+                shade = classes.iat[k, j] or shade
+            attribute = f' class="{shade}"' if shade else ""
+            cells.append(f"<td{attribute}>{text(cell(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     kind = ' class="wrap"' if wrap else ""
     return (

@@ -2,7 +2,7 @@
 
 The papers' methods (:class:`SensitiveNetsSuppressor`, :class:`LNTLSuppressor`), the
 closed-form erasers (:class:`LEACEEraser`, :class:`INLPEraser`,
-:class:`WithinIdentityEraser`), the face-template literature's baselines
+:class:`WithinIdentityEraser`, :class:`MarginEraser`), the face-template literature's baselines
 (:class:`IVEEraser`, :class:`PASSSuppressor`), and skblind's recipe composed of such
 stages (:class:`Blinder`).
 """
@@ -11,6 +11,7 @@ from ._blinder import Blinder, recipe_encoder
 from ._ive import IVEEraser
 from ._linear import INLPEraser, LEACEEraser
 from ._lntl import LNTLSuppressor
+from ._margin import MarginEraser
 from ._pass import PASSSuppressor
 from ._sensitivenets import SensitiveNetsSuppressor
 from ._within import WithinIdentityEraser
@@ -21,6 +22,7 @@ __all__ = [
     "IVEEraser",
     "LEACEEraser",
     "LNTLSuppressor",
+    "MarginEraser",
     "PASSSuppressor",
     "SensitiveNetsSuppressor",
     "WithinIdentityEraser",

@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from .._checks import check_float32_range
 from .._compat import _fit_context
 from .._persistence import VersionedPickleMixin
+from .._tags import BlindingTags
 from ._diagnostics import warn_if_collapsed
 from ._labels import check_sensitive_classes, encode_with_missing
 
@@ -25,6 +26,13 @@ class BaseEraser(
     """
 
     _float32_reason = None
+
+    def __skblind_tags__(self):
+        """What this stage declares it does (:class:`~skblind.utils.BlindingTags`)."""
+        return BlindingTags(removes_linear_leakage=self._removes_linear_leakage)
+
+    #: Whether a linear classifier on the training rows reads chance after this eraser.
+    _removes_linear_leakage = True
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, *, sensitive_features=None):

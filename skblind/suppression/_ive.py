@@ -75,6 +75,7 @@ class IVEEraser(BaseEraser):
     """
 
     _float32_reason = "its decision trees compute in float32"
+    _removes_linear_leakage = False  # a few dimensions go; a linear probe reads the rest
 
     _parameter_constraints = {
         "n_eliminate": [

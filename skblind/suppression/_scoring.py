@@ -10,7 +10,7 @@ class BlindingScoreMixin:
         """Utility under a leakage bound of the representation of ``X``.
 
         What a search over ``lam`` (or any parameter) selects by: the verification ROC
-        AUC of ``transform(X)`` with ``y`` as identities when a probe cross-validated
+        AUC of ``transform(X)`` with ``y`` as identities when an attacker cross-validated
         among these rows reads ``sensitive_features`` at most 0.05 above chance, minus
         that leakage otherwise (:class:`~skblind.evaluation.BlindingScorer`; use it as
         ``scoring=`` for another bound, or for a Pipeline that ends in a classifier).
@@ -27,7 +27,7 @@ class BlindingScoreMixin:
         sensitive_features : array-like of shape (n_samples,)
             The attribute that must not be readable.
         groups : array-like of shape (n_samples,), default=None
-            Subject ids, for subject-disjoint probe folds (``y`` serves when None).
+            Subject ids, for subject-disjoint attacker folds (``y`` serves when None).
 
         Returns
         -------

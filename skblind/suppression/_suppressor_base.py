@@ -15,6 +15,7 @@ from .._checks import check_float32_range
 from .._compat import Interval, StrOptions, _fit_context
 from .._device import resolve_device
 from .._persistence import VersionedPickleMixin
+from .._tags import BlindingTags
 from ._diagnostics import warn_if_collapsed
 from ._labels import check_sensitive_classes, encode_with_missing
 from ._scoring import BlindingScoreMixin
@@ -131,6 +132,10 @@ class BaseSuppressor(
         for key, value in passthrough.items():
             setattr(self, key, value)
         return self
+
+    def __skblind_tags__(self):
+        """What this stage declares it does (:class:`~skblind.utils.BlindingTags`)."""
+        return BlindingTags(trained=True)
 
     def _check_labels(self, y_codes, s_codes):
         """Check the encoded labels; subclasses add what their losses need."""

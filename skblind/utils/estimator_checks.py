@@ -6,9 +6,9 @@ small problem with a planted attribute, with the attribute passed by keyword as 
 do. :func:`stage_checks` lists the checks that apply to a stage;
 :func:`parametrize_with_stage_checks` turns a list of stages into pytest cases.
 
-Stages are erasers (closed form, ``check_eraser_*``), suppressors (trained through
-skorch, ``check_suppressor_*``) and compositions of them (:class:`~skblind.suppression.Blinder`);
-the ``check_stage_*`` checks apply to all.
+The ``check_stage_*`` checks apply to every stage; the others by what a stage declares
+(:class:`~skblind.utils.BlindingTags`): ``check_eraser_*`` to stages that remove linear
+leakage on their training rows, ``check_suppressor_*`` to stages trained through skorch.
 """
 
 import pickle
@@ -19,9 +19,8 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 
+from .._tags import blinding_tags
 from ..datasets import make_blinding_problem
-from ..suppression._eraser_base import BaseEraser
-from ..suppression._suppressor_base import BaseSuppressor
 
 __all__ = [
     "check_eraser_removes_linear_leakage",
@@ -139,15 +138,21 @@ def check_suppressor_records_loss_terms(name, suppressor):
 
 
 def stage_checks(stage):
-    """Yield the checks that apply to ``stage``, each a callable ``check(name, stage)``."""
+    """Yield the checks that apply to ``stage``, each a callable ``check(name, stage)``.
+
+    The ``check_stage_*`` checks apply to every stage; the others by what the stage
+    declares (:func:`~skblind.utils.blinding_tags`): ``check_eraser_*`` to stages that
+    remove linear leakage, ``check_suppressor_*`` to trained ones.
+    """
+    tags = blinding_tags(stage)
     yield check_stage_requires_sensitive_features
     yield check_stage_string_and_missing_labels
     yield check_stage_pickles
     yield check_stage_reproducible
     yield check_stage_feature_names
-    if isinstance(stage, BaseEraser):
+    if tags.removes_linear_leakage:
         yield check_eraser_removes_linear_leakage
-    if isinstance(stage, BaseSuppressor):
+    if tags.trained:
         yield check_suppressor_records_loss_terms
 
 

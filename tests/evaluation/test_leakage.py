@@ -37,12 +37,12 @@ def test_recovers_known_leakage_and_reports_chance_without_signal(problem):
         problem.X,
         problem.sensitive,
         groups=problem.subject,
-        probes=probes,
+        attackers=probes,
         adaptive=True,
         representations={"raw": None, "noise": noise},
     )
-    raw = report[report.representation == "raw"].set_index("probe")
-    blank = report[report.representation == "noise"].set_index("probe")
+    raw = report[report.representation == "raw"].set_index("attacker")
+    blank = report[report.representation == "noise"].set_index("attacker")
     assert (raw.balanced_accuracy > 0.85).all()
     assert (abs(blank.balanced_accuracy - 0.5) < 0.08).all()
     assert (raw["diff"] == 0).all()
@@ -62,11 +62,11 @@ def test_transformers_are_fitted_inside_the_folds(problem):
         groups=problem.subject,
         y=problem.subject,
         representations={"raw": None, "sn": suppressor},
-        probes={"LR": LogisticRegression(max_iter=2000)},
+        attackers={"LR": LogisticRegression(max_iter=2000)},
         adaptive=False,
         n_splits=3,
     )
-    after = report.set_index(["representation", "probe"]).balanced_accuracy
+    after = report.set_index(["representation", "attacker"]).balanced_accuracy
     assert after["raw", "LR"] > 0.85
     assert after["sn", "LR"] < 0.65
     assert not hasattr(suppressor, "encoder_")  # the given estimator is cloned, not fitted
@@ -75,7 +75,7 @@ def test_transformers_are_fitted_inside_the_folds(problem):
 def test_random_folds_are_a_warned_choice(problem):
     with pytest.warns(UserWarning, match="groups=subject ids"):
         leakage_report(
-            problem.X, problem.sensitive, probes={"LR": LogisticRegression()}, adaptive=False
+            problem.X, problem.sensitive, attackers={"LR": LogisticRegression()}, adaptive=False
         )
 
 
@@ -89,7 +89,7 @@ def test_errors(problem):
             groups=problem.subject,
             adaptive=False,
             representations={"sn": SensitiveNetsSuppressor()},
-            probes={"LR": LogisticRegression()},
+            attackers={"LR": LogisticRegression()},
         )
 
 
@@ -97,11 +97,12 @@ def test_audit_report_probes_several_attributes_and_verification(problem):
     from skblind.evaluation import audit_report
 
     kept = (problem.subject % 2).astype(int)  # an attribute of identity, to keep
-    suppressor = Blinder(
+    suppressor = Blinder(  # 40 fitted people: the margin would keep nothing (its own tests)
         recipe_encoder(max_epochs=15, progress=False, random_state=0, module__rank=4),
+        margin="passthrough",
         random_state=0,
     )
-    leakage, verification = audit_report(
+    audit = audit_report(
         problem.X,
         {"sensitive": problem.sensitive, "kept": kept},
         groups=problem.subject,
@@ -110,9 +111,10 @@ def test_audit_report_probes_several_attributes_and_verification(problem):
         adaptive=False,
         n_splits=3,
         representations={"raw": None, "sn": suppressor},
-        probes={"LR": LogisticRegression(max_iter=2000)},
+        attackers={"LR": LogisticRegression(max_iter=2000)},
     )
-    scores = leakage.set_index(["representation", "attribute", "probe"]).balanced_accuracy
+    leakage, verification = audit.leakage, audit.verification
+    scores = leakage.set_index(["representation", "attribute", "attacker"]).balanced_accuracy
     assert scores["sn", "sensitive", "LR"] < 0.65 < 0.85 < scores["raw", "sensitive", "LR"]
     auc = verification.set_index("representation").roc_auc
     assert auc["raw"] > 0.9 and auc["sn"] >= auc["raw"] - 0.02
@@ -143,15 +145,15 @@ def test_a_probe_that_learns_nothing_scores_chance_not_below():
     sensitive = np.concatenate([np.ones(80), np.zeros(80), rng.integers(0, 2, 40)]).astype(int)
     X = rng.normal(size=(200, 6))
     for protocol in ("in-sample", "held-out"):
-        leakage, _ = audit_report(
+        leakage = audit_report(
             X,
             sensitive,
             groups=subjects,
-            probes={"majority": DummyClassifier(strategy="most_frequent")},
+            attackers={"majority": DummyClassifier(strategy="most_frequent")},
             adaptive=False,
             protocol=protocol,
             progress=False,
-        )
+        ).leakage
         row = leakage.iloc[0]
         assert row.verdict == "no leakage detected"
         assert row.balanced_accuracy == pytest.approx(row.chance)
@@ -175,45 +177,55 @@ class _CountedLEACE(TransformerMixin, BaseEstimator):
         return self.eraser_.transform(X)
 
 
-def test_memory_reuses_the_fits_of_a_second_audit_of_the_same_splits(problem, tmp_path):
-    from skblind.evaluation import audit_report
+def test_the_fits_of_an_audits_splits_serve_every_audit_and_figure_of_them(problem):
+    from skblind.evaluation import (
+        audit_report,
+        audit_splits,
+        feature_removal_curve,
+        fit_representations,
+    )
 
     args = dict(
         groups=problem.subject,
         y=problem.subject,
         representations={"LEACE": _CountedLEACE()},
-        probes={"LR": LogisticRegression(max_iter=1000)},
+        attackers={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=3,
         n_permutations=40,
         progress=False,
     )
     FITS.clear()
-    plain, _ = audit_report(problem.X, problem.sensitive, **args)
+    plain = audit_report(problem.X, problem.sensitive, **args).leakage
     assert len(FITS) == 3
-    FITS.clear()
-    first, _ = audit_report(problem.X, problem.sensitive, memory=tmp_path, **args)
-    in_sample, _ = audit_report(
-        problem.X, problem.sensitive, memory=tmp_path, protocol="in-sample", **args
-    )
-    assert len(FITS) == 3  # the second audit fitted nothing
-    assert first.balanced_accuracy.tolist() == plain.balanced_accuracy.tolist()
-    assert set(in_sample.protocol) == {"in-sample"}
-    # The feature-removal curve on the audit's splits takes the same fits from the cache.
-    from skblind.evaluation import audit_splits, feature_removal_curve
-
     splits = audit_splits(problem.sensitive, problem.subject, n_splits=3)
     assert len(splits) == 3
+    FITS.clear()
+    fitted = fit_representations(
+        args["representations"],
+        problem.X,
+        y=problem.subject,
+        sensitive_features=problem.sensitive,
+        splits=splits,
+    )
+    first = audit_report(problem.X, problem.sensitive, fitted=fitted, **args).leakage
+    in_sample = audit_report(
+        problem.X, problem.sensitive, fitted=fitted, protocol="in-sample", **args
+    ).leakage
     curve = feature_removal_curve(
         {"LEACE": _CountedLEACE()},
         problem.sensitive,
         X=problem.X,
         y=problem.subject,
         cv=splits,
-        memory=tmp_path,
+        fitted=fitted,
         fractions=[0.0],
     )
-    assert len(FITS) == 3 and len(curve) == 1
+    assert len(FITS) == 3  # fitted once per split, for both audits and the curve
+    assert first.balanced_accuracy.tolist() == plain.balanced_accuracy.tolist()
+    assert set(in_sample.protocol) == {"in-sample"} and len(curve) == 1
+    with pytest.raises(ValueError, match=r"fitted\['LEACE'\] holds 3 splits; this audit has 5"):
+        audit_report(problem.X, problem.sensitive, fitted=fitted, **{**args, "n_splits": 5})
 
 
 # --- the second round of reported defects (shared/repro2/) ---------------------------------
@@ -226,7 +238,7 @@ def small_problem():
     )
 
 
-LR_ONLY = dict(probes={"LR": LogisticRegression(max_iter=2000)}, adaptive=False, progress=False)
+LR_ONLY = dict(attackers={"LR": LogisticRegression(max_iter=2000)}, adaptive=False, progress=False)
 
 
 def test_a_null_too_small_to_reject_is_refused_and_the_least_one_can_reject(small_problem):
@@ -239,7 +251,7 @@ def test_a_null_too_small_to_reject_is_refused_and_the_least_one_can_reject(smal
     d = small_problem
     with pytest.raises(ValueError, match="n_permutations=38 is too few .* at least 39"):
         audit_report(d.X, d.sensitive, groups=d.subject, n_permutations=38, **LR_ONLY)
-    leakage, _ = audit_report(d.X, d.sensitive, groups=d.subject, n_permutations=39, **LR_ONLY)
+    leakage = audit_report(d.X, d.sensitive, groups=d.subject, n_permutations=39, **LR_ONLY).leakage
     row = leakage.iloc[0]
     assert row.balanced_accuracy > 0.85 and row.within_auc_p == pytest.approx(1 / 40)
     assert row.verdict == "leaks"
@@ -271,7 +283,7 @@ def test_missing_subject_ids_are_refused_naming_the_rows(small_problem):
         (dict(n_permutations=0), "'n_permutations' parameter .* range \\[1, inf\\)"),
         (dict(n_splits=1), "'n_splits' parameter .* range \\[2, inf\\)"),
         (dict(alpha=2.0), "'alpha' parameter .* range \\(0.0, 1.0\\)"),
-        (dict(attack_splits=1), "attack_splits=1: the held-out attackers are cross-validated"),
+        (dict(attack_splits=1), "attack_splits=1: the attackers are cross-validated over"),
     ],
 )
 def test_counts_that_cannot_work_are_refused_for_their_reason(small_problem, setting, message):
@@ -285,3 +297,36 @@ def test_counts_that_cannot_work_are_refused_for_their_reason(small_problem, set
         audit_report(
             d.X, d.sensitive, groups=d.subject, **{"n_permutations": 40, **setting}, **LR_ONLY
         )
+
+
+def test_the_scalable_svm_reads_what_the_exact_one_reads():
+    """Beyond max_exact rows the SVM attacker is a Nystroem approximation: on a size both
+    forms handle (attackers of 225 people, 2,250 templates), forcing the approximation
+    reads the same within the intervals, on a non-linear attribute."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skblind.evaluation import ScalableSVC, audit_report
+
+    data = make_blinding_problem(
+        n_subjects=300, nonlinearity=1.0, sensitive_strength=0.5, random_state=0
+    )
+    attackers = {
+        "exact": make_pipeline(StandardScaler(), ScalableSVC()),
+        "approximate": make_pipeline(StandardScaler(), ScalableSVC(max_exact=1)),
+    }
+    rows = audit_report(
+        data.X,
+        data.sensitive,
+        groups=data.subject,
+        attackers=attackers,
+        adaptive=False,
+        protocol="deployment",
+        progress=False,
+    ).leakage.set_index("attacker")
+    assert rows.attacker_people.tolist() == [225, 225]
+    exact, approximate = rows.loc["exact"], rows.loc["approximate"]
+    assert exact.within_auc > 0.53  # a leak both must see
+    for metric in ("balanced_accuracy", "within_auc"):
+        for one, other in ((exact, approximate), (approximate, exact)):
+            assert other[f"{metric}_ci_low"] <= one[metric] <= other[f"{metric}_ci_high"]

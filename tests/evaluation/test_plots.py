@@ -50,7 +50,7 @@ def test_feature_removal_curves(problem):
     by_rep = curve.set_index(["representation", "removed"]).balanced_accuracy
     assert by_rep["raw", 0.0] > 0.85
     assert np.all(np.abs(by_rep["noise"].to_numpy() - 0.5) < 0.15)
-    assert set(curve.probe) == {"SVC"} and set(curve.chance) == {0.5}
+    assert set(curve.attacker) == {"ScalableSVC"} and set(curve.chance) == {0.5}
     fig = plot_feature_removal(curve, attribute="smiling")
     ax = fig.axes[0]
     assert "SVC" in ax.get_ylabel() and "smiling" in ax.get_title()
@@ -153,17 +153,17 @@ def test_leakage_chart_one_row_per_representation_and_the_verdict_shown(small):
 
     from skblind.evaluation import audit_report, plot_leakage
 
-    leakage, _ = audit_report(
+    leakage = audit_report(
         small.X,
         small.sensitive,
         groups=small.subject,
         representations={"raw": None, "noise": np.random.default_rng(0).normal(size=small.X.shape)},
-        probes={"LR": LogisticRegression(max_iter=1000)},
+        attackers={"LR": LogisticRegression(max_iter=1000)},
         adaptive=False,
         n_splits=4,
         n_permutations=40,
         progress=False,
-    )
+    ).leakage
     fig = plot_leakage(leakage)
     left, right = fig.axes[:2]
     assert [t.get_text() for t in left.get_yticklabels()] == ["raw", "noise"]
@@ -213,7 +213,7 @@ def test_learning_curve_one_line_per_representation_with_its_worst_attacker():
         dict(
             representation=rep,
             attribute="smiling",
-            probe=probe,
+            attacker=attacker,
             training_subjects=n,
             within_auc=value,
             balanced_accuracy=value,
@@ -221,7 +221,7 @@ def test_learning_curve_one_line_per_representation_with_its_worst_attacker():
         )
         for rep, values in {"raw": (0.7, 0.72), "blinded": (0.6, 0.52)}.items()
         for n, value in zip((20, 32), values, strict=True)
-        for probe, value in (("LR", value), ("SVM", value - 0.05))
+        for attacker, value in (("LR", value), ("SVM", value - 0.05))
     ]
     fig = plot_learning_curve(pd.DataFrame(rows), goal=0.55)
     ax = fig.axes[0]
@@ -241,7 +241,13 @@ def test_learning_curve_lines_past_ten_keep_apart():
     from skblind.evaluation import plot_learning_curve
 
     rows = [
-        dict(representation=f"m{k}", attribute="s", probe="LR", training_subjects=n, within_auc=0.6)
+        dict(
+            representation=f"m{k}",
+            attribute="s",
+            attacker="LR",
+            training_subjects=n,
+            within_auc=0.6,
+        )
         for k in range(11)
         for n in (40, 200)
     ]

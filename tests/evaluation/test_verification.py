@@ -164,14 +164,14 @@ def test_verification_accuracy_is_not_the_reject_all_rate():
     report = verification_report(noise[:240], subject[:240])
     assert report["n_impostor"] / (report["n_genuine"] + report["n_impostor"]) > 0.99
     assert abs(report["accuracy"] - 0.5) < 0.1
-    _, verification = audit_report(
+    verification = audit_report(
         noise,
         rng.integers(0, 2, 1200),
         groups=subject,
         y=subject,
-        probes={"LR": LogisticRegression()},
+        attackers={"LR": LogisticRegression()},
         adaptive=False,
         n_permutations=40,
         progress=False,
-    )
+    ).verification
     assert abs(verification["accuracy"].iloc[0] - 0.5) < 0.1
