@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import __version__
 from ._io import output_folder
+from ._names import BACKBONE_NAMES, min_permutations
 
 __all__ = ["main"]
 
@@ -189,8 +190,6 @@ def _at_least(low):
 
 def _permutations(text):
     """``--permutations``: enough draws for a permutation test at alpha=0.05 to reject."""
-    from .evaluation._leakage import min_permutations
-
     least, value = min_permutations(0.05), _integer(text)
     if value < least:
         why = f" (the smallest p-value they can give, 1/{value + 1}, is above 0.025)"
@@ -202,8 +201,6 @@ def _permutations(text):
 
 
 def _parser():
-    from .embedding._backbones import BACKBONES  # the embedding package loads torch
-
     parser = argparse.ArgumentParser(
         prog="skblind",
         description="Face representations blind to a sensitive attribute, and their audit.",
@@ -257,7 +254,7 @@ def _parser():
     ]:
         reproduce.add_argument(f"--{name}", type=Path, metavar="DIR", help=what)
     reproduce.add_argument("--output", type=Path, default=Path("skblind-reproduce"))
-    reproduce.add_argument("--backbone", default="sface", choices=sorted(BACKBONES))
+    reproduce.add_argument("--backbone", default="sface", choices=sorted(BACKBONE_NAMES))
     reproduce.add_argument("--layer", default="pooled", choices=["embedding", "pooled"])
     reproduce.add_argument(
         "--max-images", type=_at_least(1), help="at most N images per data set (whole subjects)"
@@ -285,7 +282,7 @@ def _parser():
         required=True,
         help="the folder of shards to write; rerun with the same arguments to resume",
     )
-    embed.add_argument("--backbone", default="sface", choices=sorted(BACKBONES))
+    embed.add_argument("--backbone", default="sface", choices=sorted(BACKBONE_NAMES))
     embed.add_argument("--layer", default="embedding", choices=["embedding", "pooled"])
     embed.add_argument(
         "--weights",

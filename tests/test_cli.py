@@ -426,3 +426,22 @@ def test_ctrl_c_ends_in_one_line_and_the_rerun_says_it_resumed(tmp_path, orl):
     np.testing.assert_array_equal(
         read_shards(tmp_path / "emb")[0], read_shards(tmp_path / "clean")[0]
     )
+
+
+def test_help_imports_nothing_heavy_and_names_every_backbone():
+    """Issue 28: `skblind --help` took 6.7 s importing torch for the backbones' names."""
+    import subprocess
+
+    from skblind._names import BACKBONE_NAMES
+    from skblind.embedding import BACKBONES
+
+    assert tuple(BACKBONES) == BACKBONE_NAMES
+    code = (
+        "import sys; from skblind.cli import main\n"
+        "try: main(['embed', '--help'])\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in ('torch', 'cv2', 'sklearn', 'matplotlib') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "facenet-vggface2" in done.stdout

@@ -1,11 +1,56 @@
-"""The per-image embedding cache behind ``FaceEmbedder(memory=...)``."""
+"""The per-image embedding caches behind ``FaceEmbedder``: in this process, and on disk.
+
+The process cache (``cache_size``, on by default) keeps the most recently embedded images'
+rows, keyed on the settings and the pixels; the disk cache (``memory=``) keeps them across
+processes and runs.
+"""
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 from sklearn.utils.validation import check_memory
 
-__all__ = ["EmbeddingCache", "image_digest"]
+__all__ = ["EmbeddingCache", "ProcessCache", "image_digest"]
+
+
+class ProcessCache:
+    """The most recently embedded images' rows, shared by every embedder of this process.
+
+    A ``GridSearchCV`` clones the embedder for every fold and candidate; each clone finds
+    the rows its predecessors computed here. Least recently used entries go first once
+    ``size`` entries are held (each is one row: 4 KB for SFace's pooled layer).
+    """
+
+    def __init__(self):
+        self._rows = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The ``(row, found)`` stored under ``key``, or None."""
+        with self._lock:
+            value = self._rows.get(key)
+            if value is not None:
+                self._rows.move_to_end(key)
+            return value
+
+    def put(self, key, value, size):
+        """Store ``value`` under ``key``, keeping at most ``size`` entries."""
+        with self._lock:
+            self._rows[key] = value
+            self._rows.move_to_end(key)
+            while len(self._rows) > size:
+                self._rows.popitem(last=False)
+
+    def clear(self):
+        """Forget every row."""
+        with self._lock:
+            self._rows.clear()
+
+
+#: The process's cache (one per process: joblib's workers each have theirs).
+PROCESS_CACHE = ProcessCache()
 
 
 def image_digest(rgb):
@@ -37,13 +82,16 @@ class EmbeddingCache:
     Parameters
     ----------
     memory : str, joblib.Memory or None
-        Where to keep the embeddings (``None``: no cache).
+        Where to keep the embeddings on disk (``None``: no disk cache).
     embed : callable
         ``embed(settings, images) -> (features, found)`` for a batch of RGB arrays.
+    cache_size : int, default=0
+        Rows kept in :data:`PROCESS_CACHE` (0: none).
     """
 
-    def __init__(self, memory, embed):
+    def __init__(self, memory, embed, cache_size=0):
         self._embed = embed
+        self._size = cache_size
         memory = check_memory(memory)
         self._stored = None
         if memory.location is not None:
@@ -51,15 +99,26 @@ class EmbeddingCache:
 
     def __call__(self, settings, images):
         """Return ``(features, found)`` of ``images``, embedding only those not cached."""
-        if self._stored is None:
+        if self._stored is None and not self._size:
             return self._embed(settings, images)
         digests = [image_digest(rgb) for rgb in images]
-        cached = [self._stored.check_call_in_cache(settings, d) for d in digests]
-        todo = [i for i, hit in enumerate(cached) if not hit]
-        computed = {}
+        rows = [PROCESS_CACHE.get((settings, d)) if self._size else None for d in digests]
+        if self._stored is not None:
+            rows = [
+                row
+                if row is not None or not self._stored.check_call_in_cache(settings, d)
+                else self._stored(settings, d)
+                for row, d in zip(rows, digests, strict=True)
+            ]
+        todo = [i for i, row in enumerate(rows) if row is None]
         if todo:
             features, found = self._embed(settings, [images[i] for i in todo])
-            computed = {i: (features[k], bool(found[k])) for k, i in enumerate(todo)}
-        rows = [self._stored(settings, d, computed.get(i)) for i, d in enumerate(digests)]
+            for k, i in enumerate(todo):
+                rows[i] = (features[k], bool(found[k]))
+                if self._stored is not None:
+                    self._stored(settings, digests[i], rows[i])
+        if self._size:
+            for row, digest in zip(rows, digests, strict=True):
+                PROCESS_CACHE.put((settings, digest), row, self._size)
         features = np.stack([row for row, _ in rows]).astype(np.float32, copy=False)
         return features, np.array([has_face for _, has_face in rows], dtype=bool)

@@ -112,10 +112,15 @@ class FaceEmbedder(
         ``ValueError`` listing every such item. ``"whole"``: embed the whole image as if
         it were the face crop (with a warning listing the items). ``"nan"``: a row of NaN.
     memory : str, joblib.Memory or None, default=None
-        Cache of computed embeddings, keyed on the pixel content of each image and on
-        the settings above (not on file names): an image is embedded once per cache,
-        whatever batch, fold or form (path, PIL image, array) it comes in, so a grid
-        search over a pipeline that starts with this embedder embeds each image once.
+        A disk cache of computed embeddings, keyed on the pixel content of each image and
+        on the settings above (not on file names): an image is embedded once per cache,
+        whatever batch, fold, form (path, PIL image, array) or process it comes in.
+    cache_size : int, default=4096
+        The most recently embedded images kept in this process, keyed likewise and shared
+        by every embedder of the process (0 keeps none): a ``GridSearchCV`` over a
+        pipeline that starts with this embedder, which clones it for every fold and
+        candidate, embeds each image once (once per worker process with ``n_jobs``).
+        A row is a few kilobytes (4 KB for SFace's pooled layer).
     progress : bool, default=True
         Show a tqdm progress bar over the images.
 
@@ -149,6 +154,7 @@ class FaceEmbedder(
         "device": "no_validation",
         "on_no_face": [StrOptions({"raise", "whole", "nan"})],
         "memory": [str, HasMethods(["cache"]), None],
+        "cache_size": [Interval(Integral, 0, None, closed="left")],
         "progress": ["boolean"],
     }
 
@@ -162,6 +168,7 @@ class FaceEmbedder(
         device="auto",
         on_no_face="raise",
         memory=None,
+        cache_size=4096,
         progress=True,
     ):
         self.backbone = backbone
@@ -172,6 +179,7 @@ class FaceEmbedder(
         self.device = device
         self.on_no_face = on_no_face
         self.memory = memory
+        self.cache_size = cache_size
         self.progress = progress
 
     def _settings(self):
@@ -271,7 +279,7 @@ class FaceEmbedder(
         piece's position, so that "item N" in a message counts over the whole input.
         """
         settings = self._resolved_settings()
-        embed = EmbeddingCache(self.memory, _embed_images)
+        embed = EmbeddingCache(self.memory, _embed_images, self.cache_size)
         features = np.empty(
             (len(items), backbone_class(self.backbone).layers[self.layer]), dtype=np.float32
         )

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..exceptions import FacenetWeightsError
 from ._backbones import Backbone
 
 __all__ = ["FACENET_WEIGHTS", "FacenetBackbone", "FacenetWeightsError", "facenet_weights_path"]
@@ -19,10 +20,6 @@ FACENET_WEIGHTS = {
     "facenet-vggface2": "20180402-114759-vggface2.pt",
     "facenet-casia": "20180408-102900-casia-webface.pt",
 }
-
-
-class FacenetWeightsError(FileNotFoundError):
-    """The InceptionResnetV1 weights are neither given, nor cached, nor downloadable."""
 
 
 def _torch_home():

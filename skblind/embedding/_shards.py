@@ -56,7 +56,7 @@ def _shard_indices(folder):
 
 def _embedder_settings(embedder):
     params = embedder.get_params()
-    for name in ("batch_size", "progress", "memory", "device"):
+    for name in ("batch_size", "progress", "memory", "cache_size", "device"):
         params.pop(name, None)  # they do not change the embeddings
     return {key: None if value is None else str(value) for key, value in params.items()}
 

@@ -1,6 +1,5 @@
 """Audits of a representation: what it still reveals, what it still does, how fair it is."""
 
-from ..datasets import read_lfw_pairs  # re-exported: verification reads LFW's pairs
 from ._attackers import (
     PCAWhitener,
     ScalableSVC,
@@ -88,7 +87,6 @@ __all__ = [
     "plot_verification_curves",
     "plot_tsne",
     "subject_folds",
-    "read_lfw_pairs",
     "threshold_at_fmr",
     "tsne_points",
     "verification_metric_frame",

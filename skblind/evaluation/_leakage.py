@@ -15,7 +15,6 @@ grows with them, and ``attacker_people=[8, 32, 128, ...]`` draws the attacker's 
 curve on the same test rows.
 """
 
-import math
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -29,6 +28,7 @@ from tqdm.auto import tqdm
 
 from .._checks import check_no_missing
 from .._compat import BaseSearchCV, Interval, StrOptions, validate_params
+from .._names import min_permutations
 from ._attack import cross_attack, person_folds
 from ._attackers import adaptive_attacker, default_attackers
 from ._folds import subject_folds
@@ -92,25 +92,6 @@ def leakage_report(X, sensitive, **kwargs):
         One row per representation, attribute, attacker and attacker size.
     """
     return audit_report(X, sensitive, **kwargs).leakage
-
-
-def min_permutations(alpha):
-    """The fewest permutation draws with which a two-sided test at ``alpha`` can reject.
-
-    A permutation p-value is at least ``1 / (n_permutations + 1)``; a row leaks when a
-    p-value is at most ``alpha / 2`` (two metrics, Bonferroni), which fewer draws can
-    never reach: 39 at ``alpha=0.05``.
-
-    Parameters
-    ----------
-    alpha : float
-        The audit's level, in (0, 1).
-
-    Returns
-    -------
-    int
-    """
-    return max(1, math.ceil(2 / alpha - 1 - 1e-9))
 
 
 @dataclass(frozen=True)

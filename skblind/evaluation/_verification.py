@@ -219,7 +219,7 @@ def verification_report(X, subjects, pairs=None, n_folds=10, random_state=0):
     subjects : array-like of shape (n_samples,)
         Identity of each row.
     pairs : array-like of shape (n_pairs, 2) of int, default=None
-        Row indices of the pairs (e.g. from :func:`read_lfw_pairs`), in the order of
+        Row indices of the pairs (e.g. from :func:`~skblind.datasets.load_lfw`), in the order of
         the protocol's folds when ``n_folds`` matches it.
     n_folds : int, default=10
         Number of folds.

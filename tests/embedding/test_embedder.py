@@ -221,7 +221,10 @@ def test_a_grid_search_embeds_each_image_once(orl, tmp_path, monkeypatch):
     paths = np.asarray(orl.paths)[keep]
     pipe = Pipeline(
         [
-            ("embed", FaceEmbedder(memory=str(tmp_path), batch_size=7, progress=False)),
+            (  # the disk cache alone (the process cache is tested below)
+                "embed",
+                FaceEmbedder(memory=str(tmp_path), cache_size=0, batch_size=7, progress=False),
+            ),
             (
                 "blind",  # 4 people per fold: the margin would keep nothing (its own tests)
                 Blinder(
@@ -255,3 +258,50 @@ def test_threads_embedding_at_once_get_the_sequential_result(orl):
         results = list(pool.map(lambda _: embedder.transform(paths), range(6)))
     for result in results:
         np.testing.assert_allclose(result, expected, atol=1e-6)
+
+
+def test_a_plain_grid_search_embeds_each_image_once_in_process(orl, monkeypatch):
+    """Issue 27: the design card's GridSearchCV over Pipeline([FaceEmbedder(), ...]),
+    without memory=, embedded 2,800 images for 400 (7x). The process cache keeps them."""
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import SVC
+
+    from skblind.embedding import _cache, _embedder
+    from skblind.suppression import Blinder
+
+    embedded = []
+    real = _embedder._embed_images
+
+    def counting(settings, images):
+        embedded.extend(image.tobytes() for image in images)
+        return real(settings, images)
+
+    monkeypatch.setattr(_embedder, "_embed_images", counting)
+    _cache.PROCESS_CACHE.clear()
+    keep = orl.subject <= 6
+    paths = np.asarray(orl.paths)[keep]
+
+    def search(cache_size):
+        pipe = Pipeline(
+            [
+                ("embed", FaceEmbedder(cache_size=cache_size, batch_size=7, progress=False)),
+                ("blind", Blinder(margin="passthrough", random_state=0)),
+                ("svc", SVC()),
+            ]
+        )
+        GridSearchCV(pipe, {"svc__C": [1.0, 10.0]}, cv=GroupKFold(3)).fit(
+            paths,
+            orl.subject[keep],
+            groups=orl.subject[keep],
+            blind__sensitive_features=orl.smiling[keep],
+        )
+
+    search(cache_size=0)
+    assert len(embedded) == 2 * 3 * 60 + 60  # every fit and score embeds again
+    embedded.clear()
+    search(cache_size=4096)
+    assert len(embedded) == keep.sum() == len(set(embedded))
+    embedded.clear()
+    search(cache_size=4096)  # a second search of the same images embeds none
+    assert embedded == []

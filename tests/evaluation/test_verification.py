@@ -85,7 +85,7 @@ def test_verification_report_on_separable_and_random_data():
 
 
 def test_read_lfw_pairs(tmp_path):
-    from skblind.evaluation import read_lfw_pairs
+    from skblind.datasets import read_lfw_pairs
 
     path = tmp_path / "pairs.txt"
     path.write_text("10\t300\nAbel_Pacheco\t1\t4\nAbdel_Madi_Shabneh\t1\tDean_Barker\t1\n")

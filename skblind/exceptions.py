@@ -1,0 +1,14 @@
+"""The warnings and errors skblind raises of its own kind, to catch or filter by class.
+
+In the manner of :mod:`sklearn.exceptions`: ``warnings.filterwarnings("error",
+category=InconsistentSkblindVersionWarning)`` makes loading a model saved by another
+version an error.
+"""
+
+from ._persistence import InconsistentSkblindVersionWarning
+
+__all__ = ["FacenetWeightsError", "InconsistentSkblindVersionWarning"]
+
+
+class FacenetWeightsError(FileNotFoundError):
+    """The InceptionResnetV1 weights are neither given, nor cached, nor downloadable."""
