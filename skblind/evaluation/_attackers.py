@@ -34,7 +34,8 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
     directions thousands of times larger than the rest (each standardised coordinate is
     then mostly those directions). Whitening removes that scale: every retained principal
     direction counts alike. Directions whose variance is below ``rtol`` times the largest
-    are dropped, so that whitening never divides by (almost) zero.
+    are dropped, so that whitening never divides by (almost) zero; input without any
+    variance (a representation that collapsed) gives one constant column.
 
     Parameters
     ----------
@@ -46,10 +47,12 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     mean_ : ndarray of shape (n_features,)
-    components_ : ndarray of shape (n_kept, n_features)
-        Principal directions scaled by the inverse of their standard deviation.
+    components_ : ndarray of shape (max(n_kept, 1), n_features)
+        Principal directions scaled by the inverse of their standard deviation (a zero row
+        when none is kept).
     n_components_ : int
-        The number of directions kept (``n_kept``).
+        The number of directions kept (0 for input without variance, whose output is one
+        constant column).
     n_features_in_ : int
     """
 
@@ -85,6 +88,8 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
         keep[self.max_components :] = False
         self.n_components_ = int(keep.sum())
         self.components_ = vt[keep] / np.sqrt(variance[keep])[:, None]
+        if not self.n_components_:  # no variance at all: one constant column, not none
+            self.components_ = np.zeros((1, X.shape[1]))
         return self
 
     def transform(self, X):

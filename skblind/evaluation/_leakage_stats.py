@@ -283,16 +283,28 @@ def row_statistics(true, predicted, scores, folds, persons, across, within, alph
     row["_persons"] = per_person
     leaks = row["balanced_accuracy_p"] <= alpha / 2 or row["within_auc_p"] <= alpha / 2
     row["verdict"] = "leaks" if leaks else "no leakage detected"
-    row["note"] = "; ".join(_notes(row, predicted, scores, n_classes, within is not None, alpha))
+    notes = _notes(row, predicted, scores, folds, n_classes, within is not None, alpha)
+    row["note"] = "; ".join(notes)
     return row
 
 
-def _notes(row, predicted, scores, n_classes, grouped, alpha):
+def _constant(predicted, scores, folds):
+    """Whether every fold's attacker gave all its test templates one prediction and score."""
+    for p, s, f in zip(predicted, scores, folds, strict=True):
+        for fold in np.unique(f):
+            rows = f == fold
+            if np.ptp(p[rows]) or np.ptp(s[rows], axis=0).max():
+                return False
+    return True
+
+
+def _notes(row, predicted, scores, folds, n_classes, grouped, alpha):
     """Why a row's figures are not what they seem, in words (nothing when they are)."""
-    if np.all(predicted == predicted.flat[0]) and np.ptp(scores, axis=1).max() == 0:
+    if _constant(predicted, scores, folds):
         yield (
-            "constant: the attacker gave every template the same prediction and score (it "
-            "learnt nothing, or saw one class); its figures measure nothing"
+            "constant: in every fold the attacker gave all templates one prediction and score "
+            "(it learnt nothing, saw one class, or the representation collapsed to a point); "
+            "its figures measure nothing"
         )
         return
     if grouped and row["n_within_persons"] < 2:

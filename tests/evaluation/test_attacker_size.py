@@ -196,3 +196,21 @@ def test_the_audit_is_one_documented_result(data):
 def test_plot_attacker_curve_names_what_it_needs():
     with pytest.raises(ValueError, match="metric must be"):
         plot_attacker_curve(__import__("pandas").DataFrame({"attribute": ["s"]}), metric="accuracy")
+
+
+def test_a_collapsed_representation_is_audited_not_crashed_on():
+    """A margin that keeps nothing (too few people) maps every template to one point: the
+    battery (the whitening MLP included) reads chance there, flagged as constant."""
+    data = make_blinding_problem(n_subjects=20, random_state=0)
+    collapsed = np.ones_like(data.X)
+    rows = audit_report(
+        data.X,
+        data.sensitive,
+        groups=data.subject,
+        representations={"collapsed": collapsed},
+        protocol="deployment",
+        n_permutations=40,
+        progress=False,
+    ).leakage
+    assert len(rows) == 8 and (rows.verdict == "no leakage detected").all()
+    assert rows.note.str.startswith("constant").all()
