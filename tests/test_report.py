@@ -238,7 +238,35 @@ def test_partial_tables_render_what_they_hold(given):
         assert "0.710" in document and document.count("data:image/png;base64,") == 1
 
 
-def test_the_report_renders_in_headless_chromium(run, tmp_path):
+# what the page's layout must satisfy, measured by the browser: nothing wider than the window;
+# each table's verdict header within the part of the table on screen; each table's scroll
+# width and each figure's natural size against its box (a figure shrunk below 60 % of its
+# size has text too small to read)
+_LAYOUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const wider = [...document.body.querySelectorAll('*')]
+    .filter(e => !e.closest('div.scroll') && e.getBoundingClientRect().right > width + 1)
+    .map(e => e.tagName + ' ' + (e.textContent || '').slice(0, 40));
+  const tables = [...document.querySelectorAll('div.scroll')].map(d => {
+    const head = [...d.querySelectorAll('th')].find(h => h.textContent === 'verdict');
+    return {
+      head: [...d.querySelectorAll('th')].map(h => h.textContent).join('|'),
+      width: d.scrollWidth,
+      scrolls: d.scrollWidth > d.clientWidth + 1,
+      verdictHidden: head ? head.getBoundingClientRect().right >
+        d.getBoundingClientRect().right + 1 : false,
+    };
+  });
+  const scales = [...document.images].map(i => i.getBoundingClientRect().width / i.naturalWidth);
+  return {
+    overflow: document.documentElement.scrollWidth - width, wider, tables, scales,
+    loaded: [...document.images].map(i => i.complete && i.naturalWidth > 0),
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 800])  # a laptop; half a wide screen
+def test_the_report_renders_in_headless_chromium(run, tmp_path, width):
     chromium = _chromium()
     from playwright.sync_api import sync_playwright
 
@@ -248,7 +276,7 @@ def test_the_report_renders_in_headless_chromium(run, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})  # a laptop
+            page = browser.new_page(viewport={"width": width, "height": 768})
             page.on(
                 "console",
                 lambda m: problems.append(m.text) if m.type in ("error", "warning") else None,
@@ -256,19 +284,19 @@ def test_the_report_renders_in_headless_chromium(run, tmp_path):
             page.on("pageerror", lambda error: problems.append(str(error)))
             page.on("request", lambda request: requests.append(request.url))
             page.goto(path.as_uri(), wait_until="load")
-            loaded = page.evaluate(
-                "[...document.images].map(i => i.complete && i.naturalWidth > 0)"
-            )
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
+            layout = page.evaluate(_LAYOUT)
             shot = page.screenshot(path=tmp_path / "report.png", full_page=True)
         finally:
             browser.close()
     assert problems == []
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
-    assert len(loaded) == 5 and all(loaded)
-    assert overflow <= 0  # no sideways scrolling on a laptop screen
+    assert len(layout["loaded"]) == 5 and all(layout["loaded"])
+    assert layout["overflow"] <= 0 and layout["wider"] == []  # no sideways scrolling
+    assert not any(t["verdictHidden"] for t in layout["tables"])  # the verdict on screen
+    if width >= 1366:
+        wide = [t for t in layout["tables"] if t["scrolls"]]
+        assert wide == []  # every table fits the page
+        assert min(layout["scales"]) >= 0.6, layout["scales"]  # figures' text readable
     image = Image.open(io.BytesIO(shot)).convert("L")
     assert image.size[1] > 2000  # the whole page, not the first screen
     pixels = np.asarray(image, dtype=float)

@@ -31,8 +31,11 @@ __all__ = [
 ]
 
 
-def _axes(n_panels, axes, width=4.5, height=4.0):
-    """The axes to draw on: those given, or the panels of a new figure."""
+def _axes(n_panels, axes, width=4.5, height=4.0, columns=None):
+    """The axes to draw on: those given, or the panels of a new figure.
+
+    ``columns`` wraps the panels onto rows of at most that many (the unused ones hidden).
+    """
     if axes is not None:
         axes = np.atleast_1d(axes).ravel()
         if len(axes) != n_panels:
@@ -40,8 +43,19 @@ def _axes(n_panels, axes, width=4.5, height=4.0):
         return axes[0].figure, axes
     import matplotlib.pyplot as plt
 
-    fig, new = plt.subplots(1, n_panels, figsize=(width * n_panels, height), squeeze=False)
-    return fig, new[0]
+    columns = n_panels if columns is None else min(columns, n_panels)
+    rows = -(-n_panels // columns)
+    fig, new = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    for ax in new.ravel()[n_panels:]:
+        ax.set_visible(False)
+    return fig, new.ravel()[:n_panels]
+
+
+def _wrapped(text, width=60):
+    """``text`` broken into lines of at most about ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def _tsne(Z, random_state):
@@ -87,23 +101,23 @@ def plot_tsne(points, labels, *, label_names=None, axes=None):
     label_names : dict, default=None
         Label value -> legend text.
     axes : sequence of matplotlib Axes, default=None
-        One per representation; None draws on a new figure.
+        One per representation; None draws on a new figure, four panels a row.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     labels = np.asarray(labels)
-    fig, axes = _axes(len(points), axes)
+    fig, axes = _axes(len(points), axes, width=3.6, height=3.6, columns=4)
     for ax, (title, xy) in zip(axes, points.items(), strict=True):
         for value in np.unique(labels):
             mask = labels == value
             name = (label_names or {}).get(value, str(value))
             ax.scatter(xy[mask, 0], xy[mask, 1], s=8, alpha=0.7, label=name)
-        ax.set_title(title)
+        ax.set_title(_wrapped(title, 30), fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].legend()
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -284,7 +298,7 @@ def plot_feature_removal(curve, *, attribute=None, ax=None):
     ax.set_ylabel(f"balanced accuracy of the {curve.attacker.iloc[0]} attacker")
     if attribute is not None:
         ax.set_title(f"Reading {attribute} as features are removed")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the lines
     fig.tight_layout()
     return fig
 
@@ -325,7 +339,8 @@ def plot_tradeoff(
     """
     fig, (ax,) = _axes(1, ax, width=6)
     lines = [(None, table)] if hue is None else table.groupby(hue, sort=False)
-    beside = dict(xytext=(4, 4), textcoords="offset points", fontsize=7)
+    # point labels alternate above and below their point: neighbours do not overprint
+    offsets = ((4, 5), (4, -11))
     for name, rows in lines:
         ax.errorbar(
             rows[leakage],
@@ -336,14 +351,15 @@ def plot_tradeoff(
             capsize=3,
             label=name,
         )
-        for _, row in rows.iterrows() if label in rows else ():
+        for k, (_, row) in enumerate(rows.iterrows() if label in rows else ()):
             value = row[label]
+            beside = dict(xytext=offsets[k % 2], textcoords="offset points", fontsize=7)
             if isinstance(value, str):  # the setting, spelled out (e.g. "lam=2")
                 ax.annotate(value, (row[leakage], row[utility]), **beside)
             elif np.isfinite(value):  # a method without a strength (NaN) is not labelled
                 ax.annotate(f"{label}={value:g}", (row[leakage], row[utility]), **beside)
     if hue is not None:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.margins(x=0.15, y=0.15)  # room for the point labels at the edges
     ax.set_xlabel(leakage)
     ax.set_ylabel(utility)
@@ -409,7 +425,7 @@ def plot_group_tpr(table, *, errors=None, title=None, ax=None):
     # Beside the bars, not over them.
     ax.legend(title="group", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(_wrapped(title, 70), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -568,9 +584,9 @@ def plot_learning_curve(
     sizes = np.unique(rows["training_subjects"].to_numpy(dtype=float))
     ax.set_xticks(sizes, [f"{size:g}" for size in sizes])
     ax.minorticks_off()
-    ax.set_xlabel("subjects the method was fitted on (the attacked ones never among them)")
+    ax.set_xlabel("subjects the method was fitted on\n(the attacked ones never among them)")
     label = "within-identity AUC" if metric == "within_auc" else "balanced accuracy"
-    ax.set_ylabel(f"{label} on {attribute}: largest attacker (band: all)")
+    ax.set_ylabel(f"{label} on {attribute}\n(largest attacker; band: all)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig

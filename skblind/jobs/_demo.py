@@ -159,7 +159,7 @@ def _learning_curve(faces, models, leakage, folds, n_jobs, quiet):
     curve = pd.concat(tables, ignore_index=True).sort_values("training_subjects", kind="stable")
     fig = plot_learning_curve(curve, attribute="smiling", goal=0.55)
     fig.axes[0].set_title(
-        "Held-out attackers reading smiling, by the subjects a method was fitted on\n"
+        "Held-out attackers reading smiling,\nby the subjects a method was fitted on\n"
         f"(attackers: {', '.join(CURVE_ATTACKERS)})",
         fontsize=9,
     )
@@ -196,9 +196,8 @@ def _figures(faces, suppressors, fitted, splits, n_jobs, quiet):
 
 def _feature_removal(faces, suppressors, fitted, splits, n_jobs, quiet):
     """The attacker's balanced accuracy as features are removed (the paper's Fig. 4)."""
-    shown = ("SensitiveNets (paper)", "LNTL (paper)", "Blinder")
     removal = feature_removal_curve(
-        {"raw": faces.X, **{name: suppressors[name] for name in shown}},
+        {"raw": faces.X, **suppressors},
         faces.smiling,
         X=faces.X,
         y=faces.subjects,
@@ -211,7 +210,7 @@ def _feature_removal(faces, suppressors, fitted, splits, n_jobs, quiet):
     fig = plot_feature_removal(removal, attribute="smiling")
     fig.axes[0].set_title(
         f"Reading smiling as features are removed\n(SVM attacker, the audit's {len(splits)} "
-        "subject-disjoint folds; each method fitted on the attacker's training subjects)",
+        "subject-disjoint folds;\neach method fitted on the attacker's training subjects)",
         fontsize=9,
     )
     fig.tight_layout()

@@ -88,11 +88,11 @@ def _table_2_cell(seed, rep_name, suppressor, X, smiling, glasses, subjects):
         frame = group_metric_frame(
             glasses[test],
             predicted,
-            smiling[test],
+            np.where(smiling[test] == 1, "smiling", "not smiling"),
             **({"n_boot": N_BOOT, "random_state": 0} if seed == 0 else {}),
         )
         if seed == 0:
-            frames[f"{rep_name} ({split_name})"] = frame
+            frames[f"{rep_name} ({split_name}, seed 0)"] = frame
         tpr = frame.by_group["true_positive_rate"]
         rows.append(
             {
@@ -101,9 +101,9 @@ def _table_2_cell(seed, rep_name, suppressor, X, smiling, glasses, subjects):
                 "representation": rep_name,
                 "n_train": len(chosen),
                 "accuracy": frame.overall["accuracy"],
-                "tpr_not_smiling": tpr.get(0, np.nan),
-                "tpr_smiling": tpr.get(1, np.nan),
-                "tpr_gap": abs(tpr.get(1, np.nan) - tpr.get(0, np.nan)),
+                "tpr_not_smiling": tpr.get("not smiling", np.nan),
+                "tpr_smiling": tpr.get("smiling", np.nan),
+                "tpr_gap": abs(tpr.get("smiling", np.nan) - tpr.get("not smiling", np.nan)),
                 "equality_of_opportunity": equality_of_opportunity(
                     glasses[test], predicted, smiling[test]
                 ),
@@ -123,8 +123,9 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log, n_jobs=None)
     per_seed, summary : pandas.DataFrame
         One row per seed, split and representation; their means and standard deviations.
     frames : dict
-        ``"<representation> (<split>)"`` -> the first seed's fairlearn ``MetricFrame`` on
-        its test subjects, with bootstrap intervals.
+        ``"<representation> (<split>, seed 0)"`` -> the first seed's fairlearn
+        ``MetricFrame`` on its test subjects, groups named "smiling" and "not smiling",
+        with bootstrap intervals.
     """
     if seeds < 1:
         raise ValueError(f"seeds={seeds}: Table II needs at least one seed (subject split)")
@@ -141,7 +142,7 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log, n_jobs=None)
     for _, cell_frames in cells:
         frames.update(cell_frames)
     frames = {
-        f"{name} ({split})": frames[f"{name} ({split})"]
+        f"{name} ({split}, seed 0)": frames[f"{name} ({split}, seed 0)"]
         for split in ("biased", "unbiased")
         for name in order
     }
@@ -211,7 +212,7 @@ def save_figure(fig, path):
     import matplotlib.pyplot as plt
 
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight", pad_inches=0.1)
         data = tmp.read_bytes()
     plt.close(fig)
     return data

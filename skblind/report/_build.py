@@ -89,21 +89,23 @@ def _leakage_section(leakage):
         label = _PROTOCOL_LABELS.get(protocol, protocol)
         parts.append(f"<h3>Protocol: {_html.text(label)}</h3>")
         for attribute, rows in by_protocol.groupby("attribute", sort=False):
+            # the verdict comes early so that a narrow window shows it; the note wraps
             shown = pd.DataFrame(
                 {
                     "representation": rows.representation,
                     "attacker": rows.attacker,
-                    "people held": _people(rows),
-                    "balanced accuracy [CI]": _with_interval(rows, "balanced_accuracy"),
-                    "chance": rows.get("chance", float("nan")),
+                    "verdict": rows["verdict"] if "verdict" in rows else "–",
                     "within-identity AUC [CI]": _with_interval(rows, "within_auc"),
                     "noise floor (MDE)": rows.get("within_auc_mde", float("nan")),
+                    "balanced accuracy [CI]": _with_interval(rows, "balanced_accuracy"),
+                    "chance": rows.get("chance", float("nan")),
                     "Diff": rows["diff"] if "diff" in rows else float("nan"),
-                    "verdict": rows["verdict"] if "verdict" in rows else "–",
+                    "people held": _people(rows),
+                    "note": rows["note"].fillna("") if "note" in rows else "",
                 }
             )
             parts.append(f"<h4>{_html.text(attribute)}</h4>")
-            parts.append(_html.table(shown, highlight="verdict"))
+            parts.append(_html.table(shown, highlight="verdict", wrap="note"))
             sizes = rows["attacker_people"].nunique() if "attacker_people" in rows else 1
             largest = rows
             if sizes > 1:
@@ -189,12 +191,22 @@ def _verification_section(verification, pairs):
     parts = []
     if verification is not None and not verification.empty:
         parts.append("<h3>Held-out verification over the audit's splits</h3>")
+        parts.append(
+            "<p>Each method refitted on every split's training people and scored on pairs of "
+            "that split's held-out people; the mean over splits with its interval.</p>"
+        )
         parts.append(_html.table(verification))
     if pairs:
         rates = pd.DataFrame(
             [{"representation": name, **verification_rates(*pair)} for name, pair in pairs.items()]
         )
         parts.append("<h3>Curves, on the pairs given</h3>")
+        parts.append(
+            "<p>One fit of each method, scored on the pairs passed to the report (every pair "
+            "of one set of held-out images). They differ from the table above by which fit and "
+            "which pairs: a single split's figure, expected to fall within the spread over "
+            "splits, not to equal their mean.</p>"
+        )
         parts.append(_html.table(rates))
         parts.append(
             _html.figure(
@@ -276,6 +288,10 @@ def _fairness_section(fairness, fairness_summary, verification_fairness):
         )
     if fairness_summary is not None and not fairness_summary.empty:
         parts.append("<h3>Over repetitions (mean and standard deviation)</h3>")
+        parts.append(
+            "<p>Means over every repetition (seed); each MetricFrame above is one "
+            "repetition, named in its title, so its figures may differ from these means.</p>"
+        )
         parts.append(_html.table(fairness_summary))
     if verification_fairness:
         parts.append(

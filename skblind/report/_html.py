@@ -12,7 +12,7 @@ __all__ = ["cell", "figure", "frame_of", "page", "section", "table", "text"]
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem; color: #1b1b1b;
+       margin: 0 auto; max-width: 1320px; padding: 1rem 1.5rem; color: #1b1b1b;
        line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.25rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem;
@@ -27,7 +27,7 @@ div.scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4rem 0 1rem; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: right;
          white-space: nowrap; }
-th { background: #eef1f4; }
+th { background: #eef1f4; white-space: normal; vertical-align: bottom; }
 td:first-child, th:first-child { text-align: left; }
 td.leaks { background: #fbe3e1; }
 td.clear { background: #e3f4e1; }
@@ -36,6 +36,7 @@ ul.verdicts li { margin: 0.25rem 0; }
 table.wrap td, table.wrap th { text-align: left; white-space: normal;
                                overflow-wrap: anywhere; }
 table.wrap td:first-child { white-space: nowrap; }
+td.wraps { text-align: left; white-space: normal; min-width: 14rem; }
 figure { margin: 0.5rem 0 1.5rem; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.85rem; color: #444; }
@@ -81,8 +82,9 @@ def table(frame, *, highlight=None, wrap=False, classes=None):
         The rows to show.
     highlight : str, default=None
         A column of verdicts: its cells are shaded by :data:`VERDICT_SHADES`.
-    wrap : bool, default=False
-        Left-aligned cells whose long text wraps (settings), instead of one line each.
+    wrap : bool or str, default=False
+        True: left-aligned cells whose long text wraps (settings), instead of one line each;
+        a column's name: only that column's cells wrap (notes).
     classes : pandas.DataFrame, default=None
         A CSS class for each cell (same shape as ``frame``; empty strings for none).
     """
@@ -94,10 +96,12 @@ def table(frame, *, highlight=None, wrap=False, classes=None):
             shade = VERDICT_SHADES.get(value, "") if column == highlight else ""
             if classes is not None:
                 shade = classes.iat[k, j] or shade
+            if isinstance(wrap, str) and column == wrap:
+                shade = f"{shade} wraps".strip()
             attribute = f' class="{shade}"' if shade else ""
             cells.append(f"<td{attribute}>{text(cell(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    kind = ' class="wrap"' if wrap else ""
+    kind = ' class="wrap"' if wrap is True else ""
     return (
         f'<div class="scroll"><table{kind}><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
@@ -114,7 +118,8 @@ def _png(source):
         import matplotlib.pyplot as plt
 
         buffer = io.BytesIO()
-        source.savefig(buffer, format="png", dpi=100)
+        # the saved area grows to hold every drawn text (a title, a legend beside the axes)
+        source.savefig(buffer, format="png", dpi=100, bbox_inches="tight", pad_inches=0.1)
         plt.close(source)
         data = buffer.getvalue()
     else:
