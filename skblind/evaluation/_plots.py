@@ -58,12 +58,24 @@ def _wrapped(text, width=60):
     return "\n".join(textwrap.wrap(text, width))
 
 
+def _collapsed(Z):
+    """Whether every row of ``Z`` is the same point, up to float rounding."""
+    scale = max(1.0, float(np.abs(Z).max(initial=0.0)))
+    return Z.shape[1] == 0 or float(np.ptp(Z, axis=0).max()) <= 1e-7 * scale
+
+
 def _tsne(Z, random_state):
     from sklearn.manifold import TSNE
 
-    Z = np.asarray(Z)
+    Z = np.asarray(Z, dtype=float)
+    if _collapsed(Z):
+        # Barnes-Hut t-SNE crashes the interpreter (a segmentation fault) on rows without
+        # spread: its PCA initialisation divides by a zero standard deviation. A
+        # representation that maps every image to one point is drawn as that point.
+        return np.zeros((len(Z), 2))
     perplexity = min(30.0, (len(Z) - 1) / 3)
-    return TSNE(init="pca", perplexity=perplexity, random_state=random_state).fit_transform(Z)
+    init = "pca" if Z.shape[1] >= 2 else "random"
+    return TSNE(init=init, perplexity=perplexity, random_state=random_state).fit_transform(Z)
 
 
 def tsne_points(representations, *, random_state=0, n_jobs=None):
@@ -81,7 +93,9 @@ def tsne_points(representations, *, random_state=0, n_jobs=None):
     Returns
     -------
     dict
-        Title -> ndarray of shape (n_samples, 2).
+        Title -> ndarray of shape (n_samples, 2). A representation whose rows are all one
+        point (a collapsed one) gets that point for every row, and :func:`plot_tsne` says
+        so in its panel.
     """
     points = Parallel(n_jobs=n_jobs)(
         delayed(_tsne)(Z, random_state) for Z in representations.values()
@@ -115,6 +129,15 @@ def plot_tsne(points, labels, *, label_names=None, axes=None):
             name = (label_names or {}).get(value, str(value))
             ax.scatter(xy[mask, 0], xy[mask, 1], s=8, alpha=0.7, label=name)
         ax.set_title(_wrapped(title, 30), fontsize=10)
+        if _collapsed(xy):
+            ax.text(
+                0.5,
+                0.25,
+                "every image maps to one point",
+                transform=ax.transAxes,
+                ha="center",
+                fontsize=8,
+            )
         ax.set_xticks([])
         ax.set_yticks([])
     axes[0].legend(fontsize=8)

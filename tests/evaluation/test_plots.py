@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,6 +39,23 @@ def test_tsne_one_panel_per_representation(problem):
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
     unlabelled = pd.DataFrame({"lam": [np.nan], "utility": [0.9], "leakage": [0.1]})
     assert len(plot_tradeoff(unlabelled).axes[0].texts) == 0
+
+
+def test_tsne_of_a_collapsed_representation_is_one_point():
+    # CI crashed (a segmentation fault in sklearn's Barnes-Hut t-SNE) on the recipe's
+    # output from 20 ORL people, where the margin keeps no direction: every row the same.
+    # Run in a child process, so that a regression fails this test, not the whole suite.
+    program = """
+import numpy as np
+from skblind.evaluation import tsne_points
+points = tsne_points({"collapsed": np.full((40, 3), 0.25), "one column": np.arange(40.0)[:, None]})
+assert np.array_equal(points["collapsed"], np.zeros((40, 2)))
+assert points["one column"].shape == (40, 2) and np.ptp(points["one column"]) > 0
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    fig = plot_tsne({"collapsed": np.zeros((4, 2))}, [0, 1, 0, 1])
+    assert "every image maps to one point" in [t.get_text() for t in fig.axes[0].texts]
 
 
 def test_feature_removal_curves(problem):
