@@ -137,7 +137,9 @@ class Audit:
             ``attackers`` (how many), ``leaking`` (how many read the attribute),
             ``largest_within_auc`` and ``largest_within_auc_attacker`` (the strongest
             reading), ``within_auc_mde`` (its noise floor: the smallest effect that would
-            have been detected) and, with identities, ``verification_roc_auc``.
+            have been detected) and, with identities, ``verification_roc_auc`` (one
+            column per data set, ``verification_roc_auc (LFW)``, when the verification
+            table has a ``dataset`` column).
         """
         rows = []
         keys = ["representation", "attribute", "attacker_people"]
@@ -154,9 +156,9 @@ class Audit:
                 }
             )
         table = pd.DataFrame(rows)
-        if len(self.verification):
-            auc = self.verification.set_index("representation")["roc_auc"]
-            table["verification_roc_auc"] = table.representation.map(auc)
+        for where, auc in self._verification_auc().items():
+            name = f"verification_roc_auc ({where})" if where else "verification_roc_auc"
+            table[name] = table.representation.map(auc)
         return table
 
     def verdicts(self):
@@ -188,14 +190,32 @@ class Audit:
             lines.append(f"{representation}: " + "; ".join(p for p in parts if p))
         return lines
 
+    def _verification_auc(self):
+        """Representation x data set: verification ROC AUC.
+
+        One column, ``""``, unless the verification table names its data sets (a
+        ``dataset`` column, as ``skblind reproduce`` writes for CFEE, LFW and DiveFace);
+        several rows of one representation and data set are averaged.
+        """
+        table = self.verification
+        if not len(table) or not {"representation", "roc_auc"} <= set(table):
+            return pd.DataFrame()
+        where = table["dataset"] if "dataset" in table else pd.Series("", index=table.index)
+        return table.assign(_where=where).pivot_table(
+            index="representation", columns="_where", values="roc_auc", sort=False
+        )
+
     def _verification_words(self, representation, raw):
-        if not len(self.verification):
+        auc = self._verification_auc()
+        if representation not in auc.index:
             return ""
-        auc = self.verification.set_index("representation").roc_auc
-        words = f"verification ROC AUC {auc[representation]:.3f}"
-        if representation != raw and raw in auc:
-            words += f" ({raw} {auc[raw]:.3f})"
-        return words
+        parts = []
+        for where, value in auc.loc[representation].dropna().items():
+            words = f"{value:.3f}" + (f" on {where}" if where else "")
+            if representation != raw and raw in auc.index and pd.notna(auc.at[raw, where]):
+                words += f" ({raw} {auc.at[raw, where]:.3f})"
+            parts.append(words)
+        return "verification ROC AUC " + ", ".join(parts) if parts else ""
 
     def plot(self, attribute=None, axes=None):
         """:func:`~skblind.evaluation.plot_leakage` of one attribute (one attacker size).

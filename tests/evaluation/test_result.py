@@ -1,6 +1,7 @@
 """The audit's result read by a person: verdicts in words, roles, degenerate statistics."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
@@ -105,3 +106,24 @@ def test_the_balanced_accuracy_interval_exists_with_a_single_fold():
     ).leakage.iloc[0]
     # bootstrapped over the 10 tested persons, not over the one fold
     assert row.balanced_accuracy_ci_low < row.balanced_accuracy < row.balanced_accuracy_ci_high
+
+
+def test_verification_of_several_data_sets_is_given_per_data_set(audit):
+    # tests/test_reproduce.py: skblind reproduce's verification table holds CFEE, LFW and
+    # DiveFace rows of each representation, and the report's summary failed on it
+    # (formatting a Series as a number)
+    from skblind.evaluation import Audit
+
+    several = pd.DataFrame(
+        {
+            "dataset": ["CFEE", "CFEE", "LFW", "LFW"],
+            "representation": ["raw", "LEACE", "raw", "LEACE"],
+            "roc_auc": [0.99, 0.98, 0.95, 0.90],
+        }
+    )
+    result = Audit(audit.leakage, several, audit.settings)
+    [line] = [line for line in result.verdicts() if line.startswith("LEACE:")]
+    assert line.endswith("verification ROC AUC 0.980 on CFEE (raw 0.990), 0.900 on LFW (raw 0.950)")
+    summary = result.summary().set_index(["representation", "attribute"])
+    assert summary.loc[("LEACE", "smiling"), "verification_roc_auc (LFW)"].item() == 0.90
+    assert "verification_roc_auc" not in summary
