@@ -23,3 +23,9 @@ def held_out_within_auc(Z, sensitive, subjects):
         method="decision_function",
     )
     return within_identity_auc(sensitive, scores, subjects)[0]
+
+
+def fast(cls, **params):
+    """``cls(**params)`` with :data:`FAST`'s settings that ``cls`` takes (quiet, seeded, short)."""
+    names = cls().get_params()
+    return cls(**{k: v for k, v in FAST.items() if k in names}, **params)

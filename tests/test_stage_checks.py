@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from fast_fits import FAST, fast
 
 from skblind.datasets import make_blinding_problem
 from skblind.suppression import (
@@ -11,27 +12,40 @@ from skblind.suppression import (
     INLPEraser,
     LEACEEraser,
     LNTLSuppressor,
-    MarginEraser,
     SensitiveNetsSuppressor,
-    WithinIdentityEraser,
     recipe_encoder,
 )
+from skblind.utils import all_estimators
 from skblind.utils.estimator_checks import parametrize_with_stage_checks
 
-ONE_EPOCH = dict(max_epochs=1, batch_size=32, progress=False, random_state=0)
+ONE_EPOCH = dict(FAST, max_epochs=1, batch_size=32)
 
-STAGES = [
-    LEACEEraser(),
+#: Settings a discovered stage needs beyond FAST's to be checked quickly.
+SETTINGS = {"MarginEraser": dict(budget=1.0)}
+
+#: Every public blinding stage at its defaults (FAST's settings), then compositions and
+#: options of their own.
+STAGES = [fast(cls, **SETTINGS.get(name, {})) for name, cls in all_estimators("stage")] + [
     LEACEEraser(method="orth"),
-    INLPEraser(),
-    WithinIdentityEraser(),
-    MarginEraser(budget=1.0),
-    Blinder(random_state=0),
-    SensitiveNetsSuppressor(**ONE_EPOCH),
-    LNTLSuppressor(**ONE_EPOCH),
     Blinder(recipe_encoder(**ONE_EPOCH), random_state=0),
     Blinder(LNTLSuppressor(**ONE_EPOCH), linear=INLPEraser(), random_state=0),
 ]
+
+
+def test_the_suite_covers_every_public_stage():
+    found = {name for name, _ in all_estimators("stage")}
+    assert found == {
+        "Blinder",
+        "INLPEraser",
+        "IVEEraser",
+        "LEACEEraser",
+        "LNTLSuppressor",
+        "MarginEraser",
+        "PASSSuppressor",
+        "SensitiveNetsSuppressor",
+        "WithinIdentityEraser",
+    }
+    assert found <= {type(stage).__name__ for stage in STAGES}
 
 
 @parametrize_with_stage_checks(STAGES)
