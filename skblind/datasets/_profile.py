@@ -66,6 +66,45 @@ def _fit_overlap_mixing(overlap, n_features, k_between=10, k_within=50, n_draws=
     return float(grid[np.argmin(np.abs(np.array(expected) - overlap))])
 
 
+def _person_noise_shape(deviations, within_values, within_vectors, person_norm2, noise):
+    """How much of the person-specific contrast follows the noise's spectrum (0 to 1).
+
+    From the share of its energy in the top fifth of the noise directions, less what the
+    noise in the measured contrasts (``noise``) puts there: 1 where it is as concentrated
+    there as the noise, 0 where it spreads over all directions alike.
+    """
+    d = len(within_values)
+    top = max(1, d // 5)
+    noise_top_share = within_values[:top].sum() / within_values.sum()
+    observed_top = np.linalg.norm(deviations @ within_vectors[:, :top]) ** 2 / np.sum(deviations**2)
+    person_top = (
+        (observed_top * (person_norm2 + noise) - noise_top_share * noise) / person_norm2
+        if person_norm2 > 0
+        else noise_top_share
+    )
+    isotropic_top = top / d
+    return float(
+        np.clip((person_top - isotropic_top) / (noise_top_share - isotropic_top), 0.0, 1.0)
+    )
+
+
+def _identity_dependent_r2(person_means, deviations):
+    """Leave-one-person-out R^2 of a kernel ridge regression of ``deviations`` on identity."""
+    from sklearn.kernel_ridge import KernelRidge
+
+    gamma = 1.0 / (2 * np.mean(np.sum((person_means - person_means.mean(0)) ** 2, axis=1)))
+    predicted = np.zeros_like(deviations)
+    for i in range(len(person_means)):
+        train = np.arange(len(person_means)) != i
+        model = KernelRidge(kernel="rbf", alpha=1.0, gamma=gamma)
+        predicted[i] = model.fit(person_means[train], deviations[train]).predict(
+            person_means[i : i + 1]
+        )[0]
+    return 1 - np.sum((deviations - predicted) ** 2) / np.sum(
+        (deviations - deviations.mean(0)) ** 2
+    )
+
+
 def fit_blinding_profile(X, subject, sensitive, *, name="custom"):
     """Measure what a face-like blinding problem needs from real embeddings.
 
@@ -108,8 +147,6 @@ def fit_blinding_profile(X, subject, sensitive, *, name="custom"):
     dict
         JSON-serialisable; :func:`make_realistic_blinding_problem` takes it as ``profile``.
     """
-    from sklearn.kernel_ridge import KernelRidge
-
     X = np.asarray(X, dtype=np.float64)
     subject, sensitive = np.asarray(subject), np.asarray(sensitive)
     classes = np.unique(sensitive)
@@ -158,33 +195,11 @@ def fit_blinding_profile(X, subject, sensitive, *, name="custom"):
     # The mean contrast also carries the noise and the person-specific parts, averaged.
     spurious = (contrast_noise.mean() + person_norm2) / len(both)
     shared_norm2 = max(0.0, shared @ shared - spurious)
-    top = max(1, d // 5)
-    noise_top_share = within_values[:top].sum() / noise_trace
-    observed_top = np.linalg.norm(deviations @ within_vectors[:, :top]) ** 2 / np.sum(deviations**2)
-    person_top = (
-        (
-            observed_top * (person_norm2 + noise_in_deviations)
-            - noise_top_share * noise_in_deviations
-        )
-        / person_norm2
-        if person_norm2 > 0
-        else noise_top_share
+    person_noise_shape = _person_noise_shape(
+        deviations, within_values, within_vectors, person_norm2, noise_in_deviations
     )
-    isotropic_top = top / d
-    person_noise_shape = float(
-        np.clip((person_top - isotropic_top) / (noise_top_share - isotropic_top), 0.0, 1.0)
-    )
-
     person_means = np.array([X[subject == p].mean(axis=0) for p in both])
-    gamma = 1.0 / (2 * np.mean(np.sum((person_means - person_means.mean(0)) ** 2, axis=1)))
-    predicted = np.zeros_like(deviations)
-    for i in range(len(both)):
-        train = np.arange(len(both)) != i
-        model = KernelRidge(kernel="rbf", alpha=1.0, gamma=gamma)
-        predicted[i] = model.fit(person_means[train], deviations[train]).predict(
-            person_means[i : i + 1]
-        )[0]
-    r2 = 1 - np.sum((deviations - predicted) ** 2) / np.sum((deviations - deviations.mean(0)) ** 2)
+    r2 = _identity_dependent_r2(person_means, deviations)
     one_class = [p for p in persons if p not in both]
     class1 = [codes[subject == p][0] for p in one_class]
     return {

@@ -340,15 +340,8 @@ def run_demo(output, *, n_subjects=40, folds=5, seeds=3, max_epochs=None, n_jobs
         return _run_demo(Path(output), n_subjects, folds, seeds, max_epochs, n_jobs, quiet)
 
 
-def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
-    start = time.perf_counter()
-
-    def log(message):
-        if not quiet:
-            print(message, flush=True)
-
-    faces = _faces(n_subjects, quiet)
-    suppressors = methods(max_epochs, random_state=0)
+def _audits(faces, suppressors, folds, n_jobs, quiet, log):
+    """Every method fitted per outer split; Table I in both protocols; the learning curve."""
     splits = audit_splits({"smiling": faces.smiling}, faces.subjects, n_splits=folds)
     log(f"Fitting every method on each of the {folds} outer splits' fit subjects")
     fitted = fit_representations(
@@ -378,6 +371,21 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
         folds,
         n_jobs,
         quiet,
+    )
+    return splits, fitted, table_1, in_sample, curve, curve_fig
+
+
+def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
+    start = time.perf_counter()
+
+    def log(message):
+        if not quiet:
+            print(message, flush=True)
+
+    faces = _faces(n_subjects, quiet)
+    suppressors = methods(max_epochs, random_state=0)
+    splits, fitted, table_1, in_sample, curve, curve_fig = _audits(
+        faces, suppressors, folds, n_jobs, quiet, log
     )
     log("Table II: glasses classifier on smiling-biased and unbiased splits")
     per_seed, fairness, fairness_frames = table_2(

@@ -192,6 +192,86 @@ def _table_1(cfee, diveface, lfw, suppressors, folds, log):
     },
     prefer_skip_nested_validation=False,
 )
+def _load(cfee, diveface, lfw, embed, max_images, rng):
+    """Embed the data sets given: name -> what Table I and the figures read of each."""
+    loaded = {}
+    if cfee is not None:
+        data = load_cfee(cfee)
+        rows = _subsample(data.subject, max_images, rng)
+        rows = rows[data.basic[rows]]  # the paper's seven classes: neutral and basic six
+        X, found = embed("cfee", np.asarray(data.paths)[rows])
+        rows = rows[found]
+        loaded["cfee"] = (X[found], data.expression[rows], data.subject[rows])
+    if diveface is not None:
+        data = load_diveface(diveface)
+        rows = _subsample(data.subject, max_images, rng)
+        X, found = embed("diveface", np.asarray(data.paths)[rows])
+        keep = rows[found]
+        loaded["diveface"] = (
+            X[found],
+            Bunch(
+                **{k: data[k][keep] for k in ("subject", "gender", "ethnic_group", "demographic")}
+            ),
+        )
+    if lfw is not None:
+        data = load_lfw(lfw, view="view2")
+        X, found = embed("lfw", data.paths)
+        if not found.all():
+            raise ValueError(
+                f"{lfw}: no face found in {np.sum(~found)} LFW images; the pairs need every image"
+            )
+        loaded["lfw"] = (X, data, data.pair_indices)
+    return loaded
+
+
+def _figures(cfee, final, raw_name, output, part, tables, report):
+    """Figures 3-5 of the paper on CFEE: t-SNE per method, and feature removal."""
+    X, expression, subject = cfee
+    if part("Figures 3 and 5 (t-SNE)", "CFEE", []):
+        shown = {raw_name: X}
+        shown.update({f"{name} phi": m.transform(X) for name, m in final.items()})
+        png = save_figure(plot_tsne(tsne_points(shown), expression), output / "tsne_expression.png")
+        report["figures"]["t-SNE"] = (
+            png,
+            "t-SNE of CFEE, raw and through each method (fitted on all of CFEE: an "
+            "illustration); colours: expression.",
+        )
+    if part("Figure 4 (feature removal)", "CFEE", []):
+        curve = feature_removal_curve(
+            {"raw": X, "Blinder": final["Blinder"].transform(X)}, expression, groups=subject
+        )
+        tables["feature_removal"] = curve
+        png = save_figure(
+            plot_feature_removal(curve, attribute="expression"),
+            output / "feature_removal_expression.png",
+        )
+        report["figures"]["Feature removal"] = (
+            png,
+            "SVM attacker reading expression as a growing share of features is removed at "
+            "random (Fig. 4 of the paper).",
+        )
+
+
+def _celeba_table_2(celeba, target, embed, max_images, rng, suppressors, seeds, log):
+    """Table II on CelebA: ``target`` classifiers on Smiling-biased and unbiased splits."""
+    data = load_celeba(celeba)
+    if target not in data.attributes:
+        raise ValueError(f"celeba_target={target!r} is not a CelebA attribute")
+    rows = _subsample(data.subject, max_images, rng)
+    X, found = embed("celeba", np.asarray(data.paths)[rows])
+    rows = rows[found]
+    log(f"Table II: {target} classifier on Smiling-biased and unbiased splits")
+    return table_2(
+        X[found],
+        data.attributes["Smiling"].to_numpy()[rows],
+        data.attributes[target].to_numpy()[rows],
+        data.subject[rows],
+        suppressors,
+        seeds,
+        log,
+    )
+
+
 def run_reproduce(
     output,
     *,
@@ -262,34 +342,7 @@ def run_reproduce(
             log(f"Skipped {name}: {reason}")
         return not missing
 
-    loaded = {}
-    if cfee is not None:
-        data = load_cfee(cfee)
-        rows = _subsample(data.subject, max_images, rng)
-        rows = rows[data.basic[rows]]  # the paper's seven classes: neutral and basic six
-        X, found = embed("cfee", np.asarray(data.paths)[rows])
-        rows = rows[found]
-        loaded["cfee"] = (X[found], data.expression[rows], data.subject[rows])
-    if diveface is not None:
-        data = load_diveface(diveface)
-        rows = _subsample(data.subject, max_images, rng)
-        X, found = embed("diveface", np.asarray(data.paths)[rows])
-        keep = rows[found]
-        loaded["diveface"] = (
-            X[found],
-            Bunch(
-                **{k: data[k][keep] for k in ("subject", "gender", "ethnic_group", "demographic")}
-            ),
-        )
-    if lfw is not None:
-        data = load_lfw(lfw, view="view2")
-        X, found = embed("lfw", data.paths)
-        if not found.all():
-            raise ValueError(
-                f"{lfw}: no face found in {np.sum(~found)} LFW images; the pairs need every image"
-            )
-        loaded["lfw"] = (X, data, data.pair_indices)
-
+    loaded = _load(cfee, diveface, lfw, embed, max_images, rng)
     if part("Table I", "CFEE (+ DiveFace, LFW)", [] if cfee is not None else ["cfee"]):
         leakage, verification, final, curves = _table_1(
             loaded["cfee"], loaded.get("diveface"), loaded.get("lfw"), suppressors, folds, log
@@ -299,50 +352,14 @@ def run_reproduce(
         for missing in ("diveface", "lfw"):
             if missing not in loaded:
                 log(f"  Table I without --{missing}: its rows are left out")
-        X, expression, subject = loaded["cfee"]
-        if part("Figures 3 and 5 (t-SNE)", "CFEE", []):
-            shown = {f"raw {backbone} {layer}": X}
-            shown.update({f"{name} phi": m.transform(X) for name, m in final.items()})
-            png = save_figure(
-                plot_tsne(tsne_points(shown), expression), output / "tsne_expression.png"
-            )
-            report["figures"]["t-SNE"] = (
-                png,
-                "t-SNE of CFEE, raw and through each method (fitted on all of CFEE: an "
-                "illustration); colours: expression.",
-            )
-        if part("Figure 4 (feature removal)", "CFEE", []):
-            curve = feature_removal_curve(
-                {"raw": X, "Blinder": final["Blinder"].transform(X)}, expression, groups=subject
-            )
-            tables["feature_removal"] = curve
-            fig = plot_feature_removal(curve, attribute="expression")
-            png = save_figure(fig, output / "feature_removal_expression.png")
-            report["figures"]["Feature removal"] = (
-                png,
-                "SVM attacker reading expression as a growing share of features is removed at "
-                "random (Fig. 4 of the paper).",
-            )
+        _figures(loaded["cfee"], final, f"raw {backbone} {layer}", output, part, tables, report)
     else:
         part("Figures 3 and 5 (t-SNE)", "CFEE", ["cfee"])
         part("Figure 4 (feature removal)", "CFEE", ["cfee"])
 
     if part("Table II", "CelebA", [] if celeba is not None else ["celeba"]):
-        data = load_celeba(celeba)
-        if celeba_target not in data.attributes:
-            raise ValueError(f"celeba_target={celeba_target!r} is not a CelebA attribute")
-        rows = _subsample(data.subject, max_images, rng)
-        X, found = embed("celeba", np.asarray(data.paths)[rows])
-        rows = rows[found]
-        log(f"Table II: {celeba_target} classifier on Smiling-biased and unbiased splits")
-        per_seed, summary, fairness_frames = table_2(
-            X[found],
-            data.attributes["Smiling"].to_numpy()[rows],
-            data.attributes[celeba_target].to_numpy()[rows],
-            data.subject[rows],
-            suppressors,
-            seeds,
-            log,
+        per_seed, summary, fairness_frames = _celeba_table_2(
+            celeba, celeba_target, embed, max_images, rng, suppressors, seeds, log
         )
         tables["table_2_fairness"], tables["table_2_per_seed"] = summary, per_seed
         report.update(fairness=fairness_frames, fairness_summary=summary)
