@@ -1,5 +1,7 @@
 """skblind's recommended recipe: closed-form erasers, after an optional learned encoder."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -224,9 +226,16 @@ class Blinder(
                 "keyword or through metadata routing"
             )
         Z = X
+        collapsed = False
         for name, stage in self._stages():
             if stage is not None:
-                Z = stage.fit(Z, y, sensitive_features=sensitive_features).transform(Z)
+                with warnings.catch_warnings():
+                    if collapsed:
+                        # An earlier stage kept nothing (and said so): the later stages'
+                        # warnings about repeated rows and a collapsed output are its echo.
+                        warnings.simplefilter("ignore", UserWarning)
+                    Z = stage.fit(Z, y, sensitive_features=sensitive_features).transform(Z)
+                collapsed = collapsed or Z.shape[1] == 0 or not np.ptp(Z, axis=0).any()
             setattr(self, f"{name}_", stage)
         self.n_features_out_ = Z.shape[1]
         return self

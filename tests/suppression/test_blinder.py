@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
@@ -243,3 +245,14 @@ def test_a_default_stage_set_by_parameter_is_seeded_as_the_default():
         same.fit(data.X, data.subject, **fit).transform(data.X), default.transform(data.X)
     )
     assert same.within_.random_state == default.within_.random_state
+
+
+def test_a_margin_that_keeps_nothing_is_said_once():
+    # The demo printed, per split, the margin's warning and then the later stages' echoes
+    # of it (WithinIdentityEraser: "rows repeat an earlier row", of the collapsed output)
+    data = make_blinding_problem(n_subjects=12, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Blinder(random_state=0).fit(data.X, data.subject, sensitive_features=data.sensitive)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and messages[0].startswith("MarginEraser kept 0 of 64"), messages
