@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"^```python\n(.*?)^```", README, flags=re.S | re.M)
+SCALING = (ROOT / "docs" / "guide" / "scaling.rst").read_text()
+# The scaling guide's whole program: the code block after "A whole program".
+DASK_PROGRAM = textwrap.dedent(
+    re.search(r"A whole program.*?code-block:: python\n\n(.*?)\n(?=\S)", SCALING, re.S).group(1)
+)
 
 
 def test_ci_runs_the_readme_test_command():
@@ -29,7 +35,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_the_readme_has_its_python_blocks():
-    assert len(BLOCKS) == 4
+    assert len(BLOCKS) == 1
 
 
 @pytest.mark.slow
@@ -46,3 +52,14 @@ def test_each_python_block_runs_as_a_program(number, tmp_path):
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_the_scaling_guides_dask_program_runs(tmp_path):
+    script = tmp_path / "dask_search.py"
+    script.write_text(DASK_PROGRAM)
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "encoder__lam" in result.stdout

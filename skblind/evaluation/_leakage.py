@@ -779,7 +779,8 @@ def _set_roles(leakage, keep, alpha):
     reads = (leakage.balanced_accuracy_p <= alpha / 2) & (
         leakage.balanced_accuracy > leakage.null_balanced_accuracy
     ) | (leakage.within_auc_p <= alpha / 2) & (leakage.within_auc > 0.5)
-    leakage.loc[kept, "verdict"] = np.where(reads[kept], "kept", "lost")
+    measurable = leakage.verdict != "not measurable"
+    leakage.loc[kept & measurable, "verdict"] = np.where(reads[kept & measurable], "kept", "lost")
 
 
 def _add_comparisons(leakage, reference, min_gap, alpha, rng):

@@ -283,6 +283,10 @@ def row_statistics(true, predicted, scores, folds, persons, across, within, alph
     row["_persons"] = per_person
     leaks = row["balanced_accuracy_p"] <= alpha / 2 or row["within_auc_p"] <= alpha / 2
     row["verdict"] = "leaks" if leaks else "no leakage detected"
+    if _constant(predicted, scores, folds):
+        # One score for every template: the null and the intervals are degenerate, and
+        # neither verdict would mean anything.
+        row["verdict"] = "not measurable"
     notes = _notes(row, predicted, scores, folds, n_classes, within is not None, alpha)
     row["note"] = "; ".join(notes)
     return row

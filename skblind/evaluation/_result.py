@@ -39,7 +39,8 @@ LEAKAGE_COLUMNS = {
     "n_within_persons": "persons with two classes among the scored rows",
     "verdict": "removed attributes: 'leaks' when either p-value is at most alpha / 2, else 'no "
     "leakage detected' (read it with the minimum detectable effects); kept attributes: 'kept' "
-    "when the attacker still reads it above chance, else 'lost'",
+    "when the attacker still reads it above chance, else 'lost'; 'not measurable' when the "
+    "attacker gave every template one score (the note says why)",
     "note": "why a figure is not what it seems, in words (empty when nothing is to say): a "
     "constant attacker, a within-identity AUC not measurable, a reading below chance, a "
     "chance other than 1/classes, a Diff outside [0, 1]",
@@ -266,6 +267,15 @@ def _attribute_words(attribute, rows, table, representation, raw):
     """One attribute of one representation, in words."""
     people = int(rows.attacker_people.min())
     held = f"attackers holding {people} people"
+    unmeasured = int((rows.verdict == "not measurable").sum())
+    if unmeasured == len(rows):
+        return (
+            f"{attribute} not measurable: each of the {len(rows)} {held} gave every template "
+            "one score (the representation collapsed to a point, or they saw one class)"
+        )
+    if unmeasured:
+        held += f" ({unmeasured} more not measurable: one score for every template)"
+    rows = rows[rows.verdict != "not measurable"]
     if rows.within_auc.notna().any():
         strongest = rows.loc[rows.within_auc.idxmax()]
         reading = f"within-identity AUC {_interval_words(strongest, 'within_auc')}"

@@ -322,7 +322,8 @@ _HOW = {
     "attackers still read it and how many people they held (a claim holds only for that "
     "attacker size), the strongest reading with its interval and noise floor; for each "
     "attribute to keep, whether it survived; then the verification cost. Red: read (or "
-    "lost); green: not read (or kept).",
+    "lost); green: not read (or kept); grey: not measurable (the attacker gave every "
+    "template one score).",
     "run": "what produced these numbers; the same command, settings and versions reproduce "
     "them (fractions throughout: 1 = 100 %).",
     "leakage": "each row is an attacker trained to read the attribute, on templates of as "
@@ -330,8 +331,9 @@ _HOW = {
     "attacker size it was measured at); balanced accuracy at chance and within-identity AUC "
     "at 0.5 mean it reads nothing; brackets are 95 % intervals; the noise floor is the "
     "smallest within-identity AUC shift this data could detect; 'leaks' (shaded) means a "
-    "permutation test rejected chance; attributes that should survive (e.g. glasses) should "
-    "keep reading high.",
+    "permutation test rejected chance; 'not measurable' means the attacker gave every "
+    "template one score (a collapsed representation), so no verdict applies; attributes that "
+    "should survive (e.g. glasses) should keep reading high.",
     "verification": "higher ROC AUC and true-accept rate (TAR) and lower equal error rate "
     "(EER) mean identities are still told apart; on the DET curve, lower left is better.",
     "tradeoff": "each point is a method at one strength; upper left is better (less leakage, "

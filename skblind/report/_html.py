@@ -31,6 +31,7 @@ th { background: #eef1f4; white-space: normal; vertical-align: bottom; }
 td:first-child, th:first-child { text-align: left; }
 td.leaks { background: #fbe3e1; }
 td.clear { background: #e3f4e1; }
+td.unmeasured { background: #ececec; color: #555; }
 td.unsure { background: #f4f0dc; }
 ul.verdicts li { margin: 0.25rem 0; }
 table.wrap td, table.wrap th { text-align: left; white-space: normal;
@@ -70,6 +71,7 @@ VERDICT_SHADES = {
     "lost": "leaks",
     "no leakage detected": "clear",
     "kept": "clear",
+    "not measurable": "unmeasured",
 }
 
 

@@ -88,6 +88,7 @@ def test_degenerate_statistics_are_flagged_in_words_not_shown_as_results():
         progress=False,
     ).leakage.set_index("attacker")
     assert rows.note["constant"].startswith("constant: in every fold the attacker gave")
+    assert rows.verdict["constant"] == "not measurable"
     lr = rows.loc["LR"]
     assert lr.n_within_persons == 1 and np.isnan(lr.within_auc) and np.isnan(lr.within_auc_p)
     assert "within-identity AUC not measurable: 1 scored person(s)" in lr.note
