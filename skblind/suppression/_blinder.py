@@ -115,13 +115,16 @@ class Blinder(
     --------
     >>> from skblind.datasets import make_blinding_problem
     >>> from skblind.suppression import Blinder, recipe_encoder
-    >>> data = make_blinding_problem(random_state=0)
-    >>> Blinder(random_state=0).fit_transform(
+    >>> data = make_blinding_problem(n_subjects=200, random_state=0)
+    >>> blinder = Blinder(random_state=0).fit(
     ...     data.X, data.subject, sensitive_features=data.sensitive
-    ... ).shape
-    (400, 64)
-    >>> blinder = Blinder(recipe_encoder(max_epochs=2, progress=False), random_state=0)
-    >>> sorted(blinder.get_params())[:3]
+    ... )
+    >>> blinder.transform(data.X).shape
+    (2000, 64)
+    >>> blinder.margin_.n_components_  # directions the margin vouches for, from 200 people
+    12
+    >>> with_encoder = Blinder(recipe_encoder(max_epochs=2, progress=False), random_state=0)
+    >>> sorted(with_encoder.get_params())[:3]
     ['encoder', 'encoder__adversary_steps', 'encoder__batch_size']
     """
 
