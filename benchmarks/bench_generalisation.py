@@ -13,7 +13,8 @@ Two parts, in one run:
    ORL's SFace pooled features) at ``--sizes`` N fitted people, ``--draws`` draws each:
    A = N people, B = N people, C = ``--test-subjects`` people, all from one draw of the
    same world. The attackers hold ``--attacker-people`` people (8, 32, 128, 512), N / 10
-   and N (sizes above N left out). The learned methods train for 60 epochs up to 200
+   and N (sizes above N left out); ``--attacker-pool K`` gives B K x N people, and the
+   largest attacker holds them all. The learned methods train for 60 epochs up to 200
    people and for as many gradient steps as 60 epochs take at 200 beyond (``epochs``).
 2. **ORL** (SFace pooled, smiling removed, glasses that should survive): ``--orl-draws``
    random halves of the 40 subjects; each method fitted on one half (20 people), the
@@ -21,7 +22,8 @@ Two parts, in one run:
    4, 8 and 15 people, each scored on every person once).
 
 Writes ``generalisation.csv`` (every leakage row, with ``data``, ``fitted_people``,
-``draw``, ``verification_roc_auc`` and ``fit_seconds``), ``verification.csv``, and
+``draw``, ``verification_roc_auc`` and ``fit_seconds``), ``verification.csv``,
+``summary.csv`` (what it prints), and
 ``attacker_curve.png`` (the strongest attacker's within-identity AUC against the people it
 held, per method and data; bands: the spread over draws), and prints, per data, fitted
 people, method and attacker size: the strongest attacker's within-identity AUC over the
@@ -32,6 +34,7 @@ sizes and methods this run did not measure.
     python benchmarks/bench_generalisation.py [--sizes 200 1000 2000 5000] [--draws 3]
         [--test-subjects 300] [--attacker-people 8 32 128 512] [--orl-draws 3]
         [--methods NAME ...] [--parts orl synthetic] [--raw-up-to 2000] [--n-jobs -1]
+        [--attacker-pool 1]
         [--output bench-generalisation] [--merge FOLDER ...]
 """
 
@@ -109,9 +112,10 @@ def with_verification(audit, **columns):
     return table
 
 
-def synthetic_rows(n, draw, test_subjects, sizes, names, n_jobs, raw=True):
-    """The preset at ``n`` fitted people, one draw: A, B (``n`` people each) and C."""
-    data = make_realistic_blinding_problem(2 * n + test_subjects, random_state=draw)
+def synthetic_rows(n, draw, test_subjects, sizes, names, n_jobs, raw=True, pool=1):
+    """The preset at ``n`` fitted people, one draw: A (``n`` people), B (``pool`` x ``n``)
+    and C (``test_subjects``)."""
+    data = make_realistic_blinding_problem((1 + pool) * n + test_subjects, random_state=draw)
     A = data.subject < n
     rest = ~A
     X, s, subject = data.X[rest], data.sensitive[rest], data.subject[rest]
@@ -119,8 +123,9 @@ def synthetic_rows(n, draw, test_subjects, sizes, names, n_jobs, raw=True):
     models, seconds = fitted(
         methods(epochs, draw, names), data.X[A], data.subject[A], data.sensitive[A]
     )
-    B, C = np.flatnonzero(subject < 2 * n), np.flatnonzero(subject >= 2 * n)
-    people = sorted({k for k in sizes if k < n} | {max(1, n // 10), n})
+    end_of_B = (1 + pool) * n
+    B, C = np.flatnonzero(subject < end_of_B), np.flatnonzero(subject >= end_of_B)
+    people = sorted({k for k in sizes if k < pool * n} | {max(1, n // 10), n, pool * n})
     audit = audit_report(
         X,
         s,
@@ -227,15 +232,21 @@ def plot_curves(table, path):
         for k, (name, rows) in enumerate(part.groupby("representation", sort=False)):
             spread = rows.groupby("attacker_people").within_auc.agg(["mean", "min", "max"])
             x = spread.index.to_numpy(dtype=float)
-            ax.plot(x, spread["mean"], marker="o", color=f"C{k}", label=name)
+            # A curve at chance means nothing without what identity kept: say it.
+            auc = rows.groupby("draw").verification_roc_auc.first().mean()
+            label = f"{name} (verification {auc:.3f})"
+            ax.plot(x, spread["mean"], marker="o", color=f"C{k}", label=label)
             ax.fill_between(x, spread["min"], spread["max"], color=f"C{k}", alpha=0.15)
         ax.axhline(0.5, color="grey", linestyle=":", label="chance")
         ax.axhline(0.55, color="black", linestyle="--", linewidth=0.8, label="goal (0.55)")
         ax.set_xscale("log")
+        sizes = sorted(part.attacker_people.unique())
+        ax.set_xticks(sizes, [str(int(v)) for v in sizes], fontsize=7)
+        ax.minorticks_off()
         ax.set_xlabel("people the attacker held")
         ax.set_title(f"{data}, methods fitted on {n} people", fontsize=9)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     axes[0][0].set_ylabel("strongest attacker's within-identity AUC")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -248,6 +259,13 @@ def main():
     parser.add_argument("--first-draw", type=int, default=0)
     parser.add_argument("--test-subjects", type=int, default=300)
     parser.add_argument("--attacker-people", type=int, nargs="+", default=[8, 32, 128, 512])
+    parser.add_argument(
+        "--attacker-pool",
+        type=int,
+        default=1,
+        help="B holds this many times N people: the largest attacker holds K x N "
+        "(write to an --output of its own: --merge keys on data, N and method)",
+    )
     parser.add_argument("--orl-draws", type=int, default=3)
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), metavar="NAME")
     parser.add_argument(
@@ -296,6 +314,7 @@ def main():
                     args.methods,
                     args.n_jobs,
                     raw=n <= args.raw_up_to,
+                    pool=args.attacker_pool,
                 )
                 tables.append(table)
                 verifications.append(verification)
@@ -310,6 +329,7 @@ def main():
     table.to_csv(output / "generalisation.csv", index=False)
     verification.to_csv(output / "verification.csv", index=False)
     plot_curves(table, output / "attacker_curve.png")
+    summary(table).round(4).to_csv(output / "summary.csv")
     print(summary(table).round(3).to_string())
     survivor = table[table.attribute == "glasses"]
     if len(survivor):
@@ -318,7 +338,7 @@ def main():
             ["representation", "attacker_people", "draw"]
         ).balanced_accuracy.max()
         print(kept.groupby(level=[0, 1]).mean().unstack().round(3).to_string())
-    print(f"Wrote {output}/generalisation.csv, verification.csv and attacker_curve.png")
+    print(f"Wrote {output}/generalisation.csv, verification.csv, summary.csv, attacker_curve.png")
 
 
 if __name__ == "__main__":
