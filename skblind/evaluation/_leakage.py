@@ -306,6 +306,7 @@ def audit_report(
         attacks, blocks, parts, codes, persons, battery, sizes, n_permutations, alpha, rng, protocol
     )
     _add_comparisons(leakage, reference, min_gap, alpha, rng)
+    _mark_collapsed(leakage, blocks)
     _set_roles(leakage, keep, alpha)
     settings = dict(
         protocol=protocol,
@@ -769,6 +770,32 @@ def _leakage_table(
                         }
                     )
     return pd.DataFrame(rows)
+
+
+def _is_point(Z):
+    """Whether the rows of ``Z`` are one point, up to float rounding."""
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.shape[1] == 0:
+        return True
+    spread = float(np.var(Z, axis=0).sum())
+    return spread <= 1e-12 * max(float(np.mean(np.sum(Z**2, axis=1))), 1e-300)
+
+
+def _mark_collapsed(leakage, blocks):
+    """Rows of a representation that is one point in every part: not measurable, and why.
+
+    Attackers scale their input (a ``StandardScaler``, a whitening), which blows rounding
+    differences between the templates of a collapsed representation up to unit variance:
+    their figures then look like measurements and measure nothing.
+    """
+    for name, parts in blocks.items():
+        if all(_is_point(Z) for Z in parts):
+            rows = leakage.representation == name
+            leakage.loc[rows, "verdict"] = "not measurable"
+            leakage.loc[rows, "note"] = (
+                "collapsed: the representation maps every template to one point (up to "
+                "rounding), so its figures measure nothing"
+            )
 
 
 def _set_roles(leakage, keep, alpha):

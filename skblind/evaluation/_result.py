@@ -269,10 +269,11 @@ def _attribute_words(attribute, rows, table, representation, raw):
     held = f"attackers holding {people} people"
     unmeasured = int((rows.verdict == "not measurable").sum())
     if unmeasured == len(rows):
-        return (
-            f"{attribute} not measurable: each of the {len(rows)} {held} gave every template "
-            "one score (the representation collapsed to a point, or they saw one class)"
-        )
+        if rows.note.astype(str).str.startswith("collapsed").all():
+            why = "the representation maps every template to one point"
+        else:
+            why = "each gave every template one score (a collapsed representation, or one class)"
+        return f"{attribute} not measurable by {len(rows)} {held}: {why}"
     if unmeasured:
         held += f" ({unmeasured} more not measurable: one score for every template)"
     rows = rows[rows.verdict != "not measurable"]
