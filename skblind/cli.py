@@ -120,7 +120,7 @@ def _fit(args):
     from .jobs import describe_fitted, fit_suppressor
 
     # Only what was given on the command line: the rest keeps the estimator's default.
-    given = {"lam": args.lam, "max_epochs": args.max_epochs}
+    given = {"lam": args.lam, "max_epochs": args.max_epochs, "budget": args.budget}
     model = fit_suppressor(
         args.embeddings,
         args.output,
@@ -326,6 +326,13 @@ def _parser():
         "--max-epochs",
         type=_at_least(1),
         help="training epochs of a learned method (default: its own)",
+    )
+    fit.add_argument(
+        "--budget",
+        type=float,
+        help="the recipe's margin budget (blinder methods; default 0.03): larger keeps more "
+        "directions when few people are fitted on, at a weaker bound on what an attacker of "
+        "any size reads",
     )
     fit.add_argument("--random-state", type=int, default=0)
     fit.add_argument("--output", type=Path, required=True, help="the .joblib file to write")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from skblind.cli import main
+from skblind.datasets import make_blinding_problem
 from skblind.embedding import read_shards
 
 
@@ -171,6 +172,10 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
                 "subject",
                 "--sensitive",
                 "smiling",
+                # From 12 people the margin keeps no direction at its default budget (and
+                # says so): verification would be at chance. A larger budget keeps some.
+                "--budget",
+                "3",
                 "--output",
                 str(model),
                 "--quiet",
@@ -178,6 +183,7 @@ def test_embed_fit_audit_on_a_csv_of_images(tmp_path, orl, capsys):
         )
         == 0
     )
+    assert "margin" in capsys.readouterr().out  # fit says what its stages kept
     assert (
         main(
             [
@@ -445,3 +451,21 @@ def test_help_imports_nothing_heavy_and_names_every_backbone():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert "facenet-vggface2" in done.stdout
+
+
+def test_fit_budget_sets_the_recipes_margin_and_is_refused_elsewhere():
+    from skblind.jobs import describe_fitted
+    from skblind.jobs._workflow import make_suppressor
+
+    data = make_blinding_problem(n_subjects=40, random_state=0)
+    model = make_suppressor("blinder", budget=3.0, random_state=0)
+    assert model.get_params()["margin__budget"] == 3.0
+    model.fit(data.X, data.subject, sensitive_features=data.sensitive)
+    margin = describe_fitted(model)[1]
+    kept = model.margin_.n_components_
+    assert (
+        margin
+        == f"margin: MarginEraser, kept {kept} of 64 directions (budget 3); the rest projected out"
+    )
+    with pytest.raises(ValueError, match="budget=1.0 is the recipe's margin; method='lntl'"):
+        make_suppressor("lntl", budget=1.0)

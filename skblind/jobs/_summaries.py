@@ -155,7 +155,7 @@ def describe_fitted(model):
         One line per stage.
     """
     stages = (
-        [("encoder", model.encoder_), ("within", model.within_), ("linear", model.linear_)]
+        [(name, getattr(model, f"{name}_")) for name in model._STAGE_NAMES]
         if hasattr(model, "within_")
         else [(type(model).__name__, model)]
     )
@@ -168,6 +168,11 @@ def _stage_words(stage):
     if stage is None:
         return "none"
     kind = type(stage).__name__
+    if hasattr(stage, "budget") and hasattr(stage, "n_components_"):  # the margin
+        return (
+            f"{kind}, kept {stage.n_components_} of {stage.n_features_in_} directions "
+            f"(budget {stage.budget:g}); the rest projected out"
+        )
     if hasattr(stage, "directions_"):  # the within-identity eraser
         return (
             f"{kind}, {len(stage.directions_)} direction(s) removed ({stage.n_shared_} shared "

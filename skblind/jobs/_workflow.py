@@ -295,12 +295,24 @@ def make_suppressor(method, **params):
     **params
         Parameters of the suppressor (of the encoder for ``"blinder+encoder"``; only
         ``random_state`` and ``progress`` for ``"blinder"``, which learns no network);
-        what is not given keeps the estimator's default.
+        what is not given keeps the estimator's default. ``budget`` sets the recipe's
+        margin (``margin__budget`` of the Blinder; the blinder methods only).
 
     Returns
     -------
     estimator
     """
+    budget = params.pop("budget", None)
+    if budget is not None and method not in ("blinder", "blinder+encoder"):
+        raise ValueError(
+            f"budget={budget} is the recipe's margin; method={method!r} has none "
+            "(use method='blinder')"
+        )
+    model = _make(method, **params)
+    return model if budget is None else model.set_params(margin__budget=budget)
+
+
+def _make(method, **params):
     from ..suppression import Blinder, LNTLSuppressor, SensitiveNetsSuppressor, recipe_encoder
 
     if method == "blinder":

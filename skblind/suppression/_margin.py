@@ -206,8 +206,9 @@ class MarginEraser(BaseEraser):
                 f"effect is estimable along no more within budget={self.budget} (what an "
                 f"attacker of any size reads stays near a within-identity AUC of "
                 f"{_bound(self.budget):.2f}); identity goes with the rest. Fit on more people, "
-                "or raise the budget (margin__budget on a Blinder) to trade that bound for "
-                f"verification: budget=1 bounds it near {_bound(1.0):.2f}",
+                "or raise the budget (margin__budget on a Blinder, --budget on skblind fit) "
+                f"to trade that bound for verification: budget=1 bounds it near "
+                f"{_bound(1.0):.2f}",
                 UserWarning,
                 stacklevel=2,
             )
