@@ -1,14 +1,28 @@
-"""Input checks shared across packages: missing labels, values beyond float32."""
+"""Input checks shared across packages: missing labels, values beyond float32, a point."""
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["check_float32_range", "check_no_missing", "is_missing"]
+__all__ = ["check_float32_range", "check_no_missing", "is_missing", "is_one_point"]
 
 
 def is_missing(values):
     """Boolean mask of missing labels: None and NaN (or pandas NA / NaT)."""
     return pd.isna(pd.Series(np.asarray(values, dtype=object).ravel())).to_numpy()
+
+
+def is_one_point(Z):
+    """Whether every row of ``Z`` is the same point, up to float rounding.
+
+    A representation that collapsed (the recipe's margin keeping no direction) differs
+    between rows by rounding only; scaling (an attacker's ``StandardScaler``, t-SNE's PCA
+    start) would blow that up into spurious spread, or divide by zero.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.ndim < 2 or Z.shape[1] == 0:
+        return True
+    spread = float(np.var(Z, axis=0).sum())
+    return spread <= 1e-12 * max(float(np.mean(np.sum(Z**2, axis=1))), 1e-300)
 
 
 def check_no_missing(values, name, why):

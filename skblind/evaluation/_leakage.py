@@ -26,7 +26,7 @@ from sklearn.ensemble import BaseEnsemble, HistGradientBoostingClassifier
 from sklearn.utils.validation import check_array, check_consistent_length
 from tqdm.auto import tqdm
 
-from .._checks import check_no_missing
+from .._checks import check_no_missing, is_one_point
 from .._compat import BaseSearchCV, Interval, StrOptions, validate_params
 from .._names import min_permutations
 from ._attack import cross_attack, person_folds
@@ -772,15 +772,6 @@ def _leakage_table(
     return pd.DataFrame(rows)
 
 
-def _is_point(Z):
-    """Whether the rows of ``Z`` are one point, up to float rounding."""
-    Z = np.asarray(Z, dtype=np.float64)
-    if Z.shape[1] == 0:
-        return True
-    spread = float(np.var(Z, axis=0).sum())
-    return spread <= 1e-12 * max(float(np.mean(np.sum(Z**2, axis=1))), 1e-300)
-
-
 def _mark_collapsed(leakage, blocks):
     """Rows of a representation that is one point in every part: not measurable, and why.
 
@@ -789,7 +780,7 @@ def _mark_collapsed(leakage, blocks):
     their figures then look like measurements and measure nothing.
     """
     for name, parts in blocks.items():
-        if all(_is_point(Z) for Z in parts):
+        if all(is_one_point(Z) for Z in parts):
             rows = leakage.representation == name
             leakage.loc[rows, "verdict"] = "not measurable"
             leakage.loc[rows, "note"] = (

@@ -12,6 +12,7 @@ from joblib import Parallel, delayed
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import check_random_state
 
+from .._checks import is_one_point
 from ._attack import attack
 from ._attackers import default_attackers
 from ._folds import subject_folds
@@ -58,17 +59,11 @@ def _wrapped(text, width=60):
     return "\n".join(textwrap.wrap(text, width))
 
 
-def _collapsed(Z):
-    """Whether every row of ``Z`` is the same point, up to float rounding."""
-    scale = max(1.0, float(np.abs(Z).max(initial=0.0)))
-    return Z.shape[1] == 0 or float(np.ptp(Z, axis=0).max()) <= 1e-7 * scale
-
-
 def _tsne(Z, random_state):
     from sklearn.manifold import TSNE
 
     Z = np.asarray(Z, dtype=float)
-    if _collapsed(Z):
+    if is_one_point(Z):
         # Barnes-Hut t-SNE crashes the interpreter (a segmentation fault) on rows without
         # spread: its PCA initialisation divides by a zero standard deviation. A
         # representation that maps every image to one point is drawn as that point.
@@ -129,7 +124,7 @@ def plot_tsne(points, labels, *, label_names=None, axes=None):
             name = (label_names or {}).get(value, str(value))
             ax.scatter(xy[mask, 0], xy[mask, 1], s=8, alpha=0.7, label=name)
         ax.set_title(_wrapped(title, 30), fontsize=10)
-        if _collapsed(xy):
+        if is_one_point(xy):
             ax.text(
                 0.5,
                 0.25,

@@ -12,6 +12,7 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._checks import is_one_point
 from .._compat import HasMethods, StrOptions, _fit_context
 from .._persistence import VersionedPickleMixin
 from .._tags import BlindingTags, blinding_tags
@@ -238,7 +239,7 @@ class Blinder(
                         # warnings about repeated rows and a collapsed output are its echo.
                         warnings.simplefilter("ignore", UserWarning)
                     Z = stage.fit(Z, y, sensitive_features=sensitive_features).transform(Z)
-                collapsed = collapsed or Z.shape[1] == 0 or not np.ptp(Z, axis=0).any()
+                collapsed = collapsed or is_one_point(Z)
             setattr(self, f"{name}_", stage)
         self.n_features_out_ = Z.shape[1]
         return self
