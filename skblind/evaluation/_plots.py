@@ -542,6 +542,17 @@ def plot_leakage(leakage, *, attribute=None, axes=None):
     return fig
 
 
+def _attribute_rows(leakage, attribute, metric):
+    """``attribute`` (the table's first when None) and its rows; ``metric`` checked."""
+    if metric not in ("within_auc", "balanced_accuracy"):
+        raise ValueError(f"metric must be 'within_auc' or 'balanced_accuracy'; got {metric!r}")
+    attribute = leakage.attribute.iloc[0] if attribute is None else attribute
+    rows = leakage[leakage.attribute == attribute]
+    if rows.empty:
+        raise ValueError(f"no rows of attribute {attribute!r} in the leakage table")
+    return attribute, rows
+
+
 def plot_learning_curve(
     leakage, *, attribute=None, metric="within_auc", goal=None, band=True, logx=False, ax=None
 ):
@@ -576,12 +587,7 @@ def plot_learning_curve(
     """
     if "training_subjects" not in leakage:
         raise ValueError("the leakage table needs a 'training_subjects' column")
-    if metric not in ("within_auc", "balanced_accuracy"):
-        raise ValueError(f"metric must be 'within_auc' or 'balanced_accuracy'; got {metric!r}")
-    attribute = leakage.attribute.iloc[0] if attribute is None else attribute
-    rows = leakage[leakage.attribute == attribute]
-    if rows.empty:
-        raise ValueError(f"no rows of attribute {attribute!r} in the leakage table")
+    attribute, rows = _attribute_rows(leakage, attribute, metric)
     fig, (ax,) = _axes(1, ax, width=6.0, height=4.2)
     spread = rows.groupby(["representation", "training_subjects"], sort=False)[metric].agg(
         ["min", "max"]
@@ -635,12 +641,7 @@ def plot_attacker_curve(leakage, *, attribute=None, metric="within_auc", ax=None
     -------
     matplotlib.figure.Figure
     """
-    if metric not in ("within_auc", "balanced_accuracy"):
-        raise ValueError(f"metric must be 'within_auc' or 'balanced_accuracy'; got {metric!r}")
-    attribute = leakage.attribute.iloc[0] if attribute is None else attribute
-    rows = leakage[leakage.attribute == attribute]
-    if rows.empty:
-        raise ValueError(f"no rows of attribute {attribute!r} in the leakage table")
+    attribute, rows = _attribute_rows(leakage, attribute, metric)
     fig, (ax,) = _axes(1, ax, width=6.5, height=4.2)
     lines = rows.groupby(["representation", "attacker"], sort=False)
     for k, ((name, attacker), line) in enumerate(lines):
