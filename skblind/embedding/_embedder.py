@@ -160,6 +160,7 @@ class FaceEmbedder(
 
     def __init__(
         self,
+        *,
         backbone="sface",
         layer="embedding",
         detector="auto",

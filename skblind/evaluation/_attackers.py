@@ -61,7 +61,7 @@ class PCAWhitener(TransformerMixin, BaseEstimator):
         "rtol": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def __init__(self, max_components=100, rtol=1e-8):
+    def __init__(self, *, max_components=100, rtol=1e-8):
         self.max_components = max_components
         self.rtol = rtol
 
@@ -174,6 +174,7 @@ class ScalableSVC(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         C=1.0,
         gamma="scale",
         gamma_factor=1.0,

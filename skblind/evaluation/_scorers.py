@@ -53,7 +53,7 @@ class LeakageScorer(_MetadataRequester):
     ...     scorer = LeakageScorer().set_score_request(sensitive_features=True, groups=True)
     """
 
-    def __init__(self, attacker=None, cv=3):
+    def __init__(self, *, attacker=None, cv=3):
         self.attacker = attacker
         self.cv = cv
 
@@ -167,7 +167,7 @@ class BlindingScorer(_MetadataRequester):
     >>> scorer = BlindingScorer(max_leakage=0.1)
     """
 
-    def __init__(self, max_leakage=0.05, attacker=None, cv=3):
+    def __init__(self, *, max_leakage=0.05, attacker=None, cv=3):
         self.max_leakage = max_leakage
         self.attacker = attacker
         self.cv = cv
@@ -201,7 +201,7 @@ class BlindingScorer(_MetadataRequester):
                 "set_score_request(sensitive_features=True, groups=True) on the scorer"
             )
         Z = _representation(estimator, X)  # once, for both measures
-        leakage = -LeakageScorer(self.attacker, self.cv)._score_representation(
+        leakage = -LeakageScorer(attacker=self.attacker, cv=self.cv)._score_representation(
             Z, sensitive_features, groups
         )
         if leakage > self.max_leakage:

@@ -91,7 +91,9 @@ class IVEEraser(BaseEraser):
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, n_eliminate=0.2, step=0.02, estimator=None, random_state=None, n_jobs=None):
+    def __init__(
+        self, *, n_eliminate=0.2, step=0.02, estimator=None, random_state=None, n_jobs=None
+    ):
         self.n_eliminate = n_eliminate
         self.step = step
         self.estimator = estimator

@@ -62,7 +62,7 @@ class LEACEEraser(BaseEraser):
 
     _parameter_constraints = {"method": [StrOptions({"leace", "orth"})]}
 
-    def __init__(self, method="leace"):
+    def __init__(self, *, method="leace"):
         self.method = method
 
     def _fit(self, X, codes):
@@ -113,7 +113,7 @@ class INLPEraser(BaseEraser):
         "tol": [Interval(Real, 0, 1, closed="both")],
     }
 
-    def __init__(self, n_iterations=10, classifier=None, tol=0.01):
+    def __init__(self, *, n_iterations=10, classifier=None, tol=0.01):
         self.n_iterations = n_iterations
         self.classifier = classifier
         self.tol = tol

@@ -5,6 +5,7 @@ from numbers import Real
 import torch
 
 from .._compat import Interval
+from ._docstrings import fill_shared_docs
 from ._modules import LNTLModule
 from ._nets import LNTLNet
 from ._suppressor_base import BaseSuppressor
@@ -12,6 +13,7 @@ from ._suppressor_base import BaseSuppressor
 __all__ = ["LNTLSuppressor"]
 
 
+@fill_shared_docs
 class LNTLSuppressor(BaseSuppressor):
     """Learning Not To Learn: phi(x) that serves a classifier of ``y`` and hides an attribute.
 
@@ -50,17 +52,8 @@ class LNTLSuppressor(BaseSuppressor):
         kernels) between the class-conditional distributions of phi, with no adversary
         to outrun; the bias head is still trained, through the reversed term and to
         monitor ``adversary_accuracy``.
-    preserve : float, default=0.0
-        Weight of a term that keeps the batch's cosine similarities of phi close to
-        those of the input embeddings (not in the paper).
-    adversary_steps, encoder_steps : int, default=1
-    max_epochs : int, default=60
-    batch_size : int, default=128
-    lr : float, default=1e-3
-    optimizer : torch optimizer class, default=torch.optim.Adam
-    device : str, default="auto"
-    random_state : int, RandomState instance or None, default=None
-    progress : bool, default=True
+    %(preserve)s
+    %(training)s
     **kwargs
         ``module__*`` (the encoder's options: ``n_layers``, ``hidden_sizes``,
         ``activation``, ``init``, ``rank``; and ``head_units``), ``adversary__units``,
@@ -75,21 +68,24 @@ class LNTLSuppressor(BaseSuppressor):
     history_ : pandas.DataFrame
         Per epoch: ``train_loss`` and its unweighted terms ``main``,
         ``reversed_bias``, ``suppression``, ``similarity``; ``adversary_accuracy``.
-    classes_, sensitive_classes_ : ndarray
-    n_features_in_, n_features_out_ : int
-    center_ : ndarray of shape (n_phi,)
-        Mean of the encoder's output on the training samples (``n_phi`` is
-        ``n_features_out_``); ``transform``
-        subtracts it.
+    %(fitted)s
 
     Notes
     -----
-    Samples with a missing sensitive label (None or NaN; -1 is a class) train only the
-    main task; samples with a missing ``y`` train only the bias side.
+    %(missing_labels)s
 
     Both of the paper's terms saturate once the bias head is confident (the entropy and
     the cross-entropy of a confident correct prediction have vanishing gradients), so
     the encoder can stop receiving a signal; ``suppression="mmd"`` does not.
+
+    Examples
+    --------
+    >>> from skblind.datasets import make_blinding_problem
+    >>> from skblind.suppression import LNTLSuppressor
+    >>> data = make_blinding_problem(n_subjects=20, random_state=0)
+    >>> model = LNTLSuppressor(max_epochs=2, progress=False, random_state=0)
+    >>> model.fit_transform(data.X, data.subject, sensitive_features=data.sensitive).shape
+    (200, 64)
     """
 
     _net_class = LNTLNet
@@ -100,6 +96,7 @@ class LNTLSuppressor(BaseSuppressor):
 
     def __init__(
         self,
+        *,
         lam=1.0,
         grl_scale=1.0,
         encoder="dense",

@@ -5,12 +5,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.utils.validation import check_consistent_length
 
-from .._compat import Interval, _fit_context
-from ._diagnostics import warn_if_collapsed
+from .._compat import Interval
 from ._eraser_base import BaseEraser
-from ._labels import encode_with_missing
 
 __all__ = ["MarginEraser", "estimation_errors"]
 
@@ -153,41 +150,19 @@ class MarginEraser(BaseEraser):
 
     _removes_linear_leakage = False  # it restricts the space; the later stages erase
 
+    _identities_reason = "y holds the identities within which the attribute's effect is measured"
+
     _parameter_constraints = {
         "budget": [Interval(Real, 0, None, closed="neither")],
         "max_components": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, budget=0.03, max_components=None):
+    def __init__(self, *, budget=0.03, max_components=None):
         self.budget = budget
         self.max_components = max_components
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, sensitive_features=None):
-        """Find the principal directions and how many of them the budget keeps.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Embeddings.
-        y : array-like of shape (n_samples,)
-            Identities; missing ones (None or NaN) count for the principal directions
-            only.
-        sensitive_features : array-like of shape (n_samples,)
-            The attribute; missing labels (None or NaN) likewise.
-
-        Returns
-        -------
-        self
-        """
-        if y is None:
-            raise ValueError(
-                "MarginEraser requires y to be passed, but the target y is None (y holds "
-                "the identities within which the attribute's effect is measured)"
-            )
-        X, s_codes = self._validated(X, sensitive_features)
-        check_consistent_length(X, y)
-        y_codes, _ = encode_with_missing(y, "y")
+    def _fit_within(self, X, y_codes, s_codes):
+        """Find the principal directions and how many of them the budget keeps."""
         self.bias_ = X.mean(axis=0)
         centred = X - self.bias_
         _, vectors = np.linalg.eigh(centred.T @ centred)  # one pass over the rows
@@ -210,13 +185,9 @@ class MarginEraser(BaseEraser):
                 f"to trade that bound for verification: budget=1 bounds it near "
                 f"{_bound(1.0):.2f}",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=4,
             )
-        else:
-            warn_if_collapsed(type(self).__name__, X, self._erase(X))
-        return self
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
+    def _collapse_is_explained(self):
+        """Too few directions kept: ``_fit_within`` said so, with the way out."""
+        return self.n_components_ < _FEW

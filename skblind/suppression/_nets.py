@@ -178,6 +178,13 @@ class AdversarialNet(NeuralNet):
         """Return the method's own suppression term, given phi and the adversary's logits."""
         raise NotImplementedError
 
+    def labelled_cross_entropy(self, logits, labels, phi):
+        """Return the cross-entropy on the rows whose label is known (a zero when none is)."""
+        known = labels >= 0
+        if not known.any():
+            return zero_from(phi)
+        return self.criterion_(logits[known], labels[known])
+
     def suppression_term(self, phi, sensitive):
         """Return the suppression term on the samples whose sensitive label is known."""
         known = sensitive >= 0
@@ -264,23 +271,16 @@ class LNTLNet(AdversarialNet):
 
     def reversed_bias_term(self, phi, sensitive):
         """The bias head's cross-entropy on phi seen through the gradient reversal layer."""
-        known = sensitive >= 0
-        if not known.any() or not self.grl_scale:
+        if not self.grl_scale:
             return zero_from(phi)
-        reversed_phi = GradientReversal(self.grl_scale)(phi[known])
-        return self.criterion_(self.adversary_(reversed_phi), sensitive[known])
+        logits = self.adversary_(GradientReversal(self.grl_scale)(phi))
+        return self.labelled_cross_entropy(logits, sensitive, phi)
 
     def loss_terms(self, y_pred, y_true, X):
         """Main cross-entropy, reversed bias cross-entropy, suppression, similarity."""
-        (phi, main_logits), labels, sensitive = y_pred, y_true[:, 0], y_true[:, 1]
-        has_label = labels >= 0
-        main = (
-            self.criterion_(main_logits[has_label], labels[has_label])
-            if has_label.any()
-            else zero_from(phi)
-        )
+        (phi, main_logits), sensitive = y_pred, y_true[:, 1]
         return {
-            "main": main,
+            "main": self.labelled_cross_entropy(main_logits, y_true[:, 0], phi),
             "reversed_bias": self.reversed_bias_term(phi, sensitive),
             "suppression": self.suppression_term(phi, sensitive),
             "similarity": self.similarity_term(phi, X),
@@ -332,15 +332,9 @@ class PASSNet(AdversarialNet):
 
     def loss_terms(self, y_pred, y_true, X):
         """Identity cross-entropy, the ensemble's confusion, the similarity preservation."""
-        (phi, main_logits), labels = y_pred, y_true[:, 0]
-        has_label = labels >= 0
-        main = (
-            self.criterion_(main_logits[has_label], labels[has_label])
-            if has_label.any()
-            else zero_from(phi)
-        )
+        phi, main_logits = y_pred
         return {
-            "main": main,
+            "main": self.labelled_cross_entropy(main_logits, y_true[:, 0], phi),
             "suppression": self.suppression_term(phi, y_true[:, 1]),
             "similarity": self.similarity_term(phi, X),
         }

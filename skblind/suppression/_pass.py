@@ -5,6 +5,7 @@ from numbers import Integral
 import torch
 
 from .._compat import Interval
+from ._docstrings import fill_shared_docs
 from ._modules import AdversaryEnsemble, LNTLModule
 from ._nets import PASSNet
 from ._suppressor_base import BaseSuppressor
@@ -12,6 +13,7 @@ from ._suppressor_base import BaseSuppressor
 __all__ = ["PASSSuppressor"]
 
 
+@fill_shared_docs
 class PASSSuppressor(BaseSuppressor):
     """PASS: phi(x) that identifies people and defeats an ensemble of discriminators.
 
@@ -46,15 +48,8 @@ class PASSSuppressor(BaseSuppressor):
     suppression : {"paper", "confusion", "mmd"}, default="paper"
         ``"paper"`` and ``"confusion"``: the ensemble's confusion; ``"mmd"``: kernel MMD
         between the class-conditional distributions of phi instead.
-    preserve : float, default=0.0
-    adversary_steps, encoder_steps : int, default=1
-    max_epochs : int, default=60
-    batch_size : int, default=128
-    lr : float, default=1e-3
-    optimizer : torch optimizer class, default=torch.optim.Adam
-    device : str, default="auto"
-    random_state : int, RandomState instance or None, default=None
-    progress : bool, default=True
+    %(preserve)s
+    %(training)s
     **kwargs
         ``module__*`` (the encoder's options and ``head_units``), ``adversary__units``,
         ``optimizer__*``, ``adversary_optimizer__*``, ``iterator_train__*``,
@@ -67,9 +62,11 @@ class PASSSuppressor(BaseSuppressor):
     history_ : pandas.DataFrame
         Per epoch: ``train_loss``, ``main``, ``suppression``, ``similarity``,
         ``adversary_accuracy`` (of the ensemble's members together).
-    classes_, sensitive_classes_ : ndarray
-    n_features_in_, n_features_out_ : int
-    center_ : ndarray of shape (n_phi,)
+    %(fitted)s
+
+    Notes
+    -----
+    %(missing_labels)s
 
     Examples
     --------
@@ -90,6 +87,7 @@ class PASSSuppressor(BaseSuppressor):
 
     def __init__(
         self,
+        *,
         lam=1.0,
         n_adversaries=4,
         reinit_every=2,

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from .._compat import Interval
+from ._docstrings import fill_shared_docs
 from ._modules import Encoder
 from ._nets import SensitiveNetsNet
 from ._suppressor_base import BaseSuppressor
@@ -13,6 +14,7 @@ from ._suppressor_base import BaseSuppressor
 __all__ = ["SensitiveNetsSuppressor"]
 
 
+@fill_shared_docs
 class SensitiveNetsSuppressor(BaseSuppressor):
     """SensitiveNets: phi(x) that keeps identity (triplet loss) and hides an attribute.
 
@@ -50,9 +52,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
         ``"mmd"``: kernel MMD (Gaussian and linear kernels) between the
         class-conditional distributions of phi, with no adversary to outrun; w3 is
         still trained, to monitor ``adversary_accuracy``.
-    preserve : float, default=0.0
-        Weight of a term that keeps the batch's cosine similarities of phi close to
-        those of the input embeddings (not in the paper).
+    %(preserve)s
     neutral_class : label or None, default=None
         The sensitive class that plays "neutral" for ``"paper"``; None takes the first
         of the sorted classes (0 for 0/1 labels).
@@ -60,22 +60,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
         Target probability of the neutral class for ``"paper"``.
     margin : float, default=0.2
         Triplet margin alpha, on L2-normalised phi with squared distances.
-    adversary_steps, encoder_steps : int, default=1
-        Updates of w3 and of w_E per batch (``adversary_steps=0``: w3 is never
-        trained, only read).
-    max_epochs : int, default=60
-    batch_size : int, default=128
-        Batches should hold several samples of each identity for triplet mining.
-    lr : float, default=1e-3
-        Learning rate of both optimizers (``optimizer__lr`` and
-        ``adversary_optimizer__lr`` override it for each).
-    optimizer : torch optimizer class, default=torch.optim.Adam
-    device : str, default="auto"
-        ``"auto"``: CUDA when available, else the CPU.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation and batch order: results are identical on CPU.
-    progress : bool, default=True
-        Show a tqdm bar over epochs.
+    %(training)s
     **kwargs
         ``module__*`` (the encoder's options: ``n_layers``, ``hidden_sizes``,
         ``activation``, ``init``, ``rank``), ``adversary__units``, ``optimizer__*``,
@@ -89,19 +74,11 @@ class SensitiveNetsSuppressor(BaseSuppressor):
     history_ : pandas.DataFrame
         Per epoch: ``train_loss`` and its unweighted terms ``triplet``,
         ``suppression``, ``similarity``; ``adversary_accuracy``.
-    classes_, sensitive_classes_ : ndarray
-        The labels of ``y`` and of ``sensitive_features`` seen in ``fit``.
-    n_features_in_, n_features_out_ : int
-    center_ : ndarray of shape (n_phi,)
-        Mean of the encoder's output on the training samples (``n_phi`` is
-        ``n_features_out_``); ``transform``
-        subtracts it.
+    %(fitted)s
 
     Notes
     -----
-    Samples with a missing sensitive label (None or NaN; -1 is a class) train only the
-    triplet side; samples with a missing ``y`` train only the adversary and the
-    suppression.
+    %(missing_labels)s
 
     The paper's target on one class is met by a phi that makes w3 say "neutral" with
     probability 0.9 for everyone, which does not require the classes to be inseparable
@@ -129,6 +106,7 @@ class SensitiveNetsSuppressor(BaseSuppressor):
 
     def __init__(
         self,
+        *,
         lam=1.0,
         encoder="dense",
         suppression="paper",

@@ -4,12 +4,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_consistent_length
 
-from .._compat import Interval, _fit_context
-from ._diagnostics import duplicate_rows, warn_if_collapsed, warn_if_duplicates
+from .._compat import Interval
+from ._diagnostics import duplicate_rows, warn_if_duplicates
 from ._eraser_base import BaseEraser
-from ._labels import encode_with_missing
 
 __all__ = ["WithinIdentityEraser", "shared_contrast_directions", "within_label_directions"]
 
@@ -253,6 +251,8 @@ class WithinIdentityEraser(BaseEraser):
     ((1, 64), 1)
     """
 
+    _identities_reason = "y holds the identities within which the attribute's directions are found"
+
     _parameter_constraints = {
         "n_components": [Interval(Integral, 0, None, closed="left")],
         "shared": ["boolean"],
@@ -260,39 +260,14 @@ class WithinIdentityEraser(BaseEraser):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, n_components=32, shared=True, n_null=19, random_state=None):
+    def __init__(self, *, n_components=32, shared=True, n_null=19, random_state=None):
         self.n_components = n_components
         self.shared = shared
         self.n_null = n_null
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, sensitive_features=None):
-        """Find the within-identity directions of the attribute.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Embeddings.
-        y : array-like of shape (n_samples,)
-            Identities (or any label within which the attribute should not vary);
-            missing ones (None or NaN) are left out of the contrasts.
-        sensitive_features : array-like of shape (n_samples,)
-            The attribute to erase; missing labels (None or NaN) are left out; -1 is a
-            class like any other.
-
-        Returns
-        -------
-        self
-        """
-        if y is None:
-            raise ValueError(
-                "WithinIdentityEraser requires y to be passed, but the target y is None "
-                "(y holds the identities within which the attribute's directions are found)"
-            )
-        X, s_codes = self._validated(X, sensitive_features)
-        check_consistent_length(X, y)
-        y_codes, _ = encode_with_missing(y, "y")
+    def _fit_within(self, X, y_codes, s_codes):
+        """The shared directions, then the tested ones among what is left."""
         if self.n_components:
             warn_if_duplicates(type(self).__name__, X, y_codes, s_codes)
         self.bias_ = X.mean(axis=0)
@@ -312,10 +287,3 @@ class WithinIdentityEraser(BaseEraser):
         self.n_shared_ = len(shared)
         self.directions_ = np.vstack([shared, tested])
         self.projection_ = self.directions_.T @ self.directions_
-        warn_if_collapsed(type(self).__name__, X, self._erase(X))
-        return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
