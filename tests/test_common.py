@@ -10,6 +10,8 @@ data-dependent properties (pickling, clone, idempotence, order and subset invari
 are tested on real images in tests/embedding/test_embedder.py.
 """
 
+import inspect
+
 import numpy as np
 import pytest
 from sklearn.utils import estimator_checks as checks
@@ -29,6 +31,7 @@ from skblind.suppression import (
     WithinIdentityEraser,
     recipe_encoder,
 )
+from skblind.utils import all_estimators
 
 API_CHECKS = [
     checks.check_estimator_cloneable,
@@ -202,9 +205,28 @@ NOT_CHECKED = {
 
 
 def test_every_public_estimator_is_checked():
-    from skblind.utils import all_estimators
-
     checked = {FaceEmbedder, PCAWhitener, ScalableSVC}
     checked |= {cls.__mro__[1] for cls in SUPPRESSOR_FAILURES}  # the classes under ...ForChecks
     found = {name for name, cls in all_estimators() if cls not in checked}
     assert found == set(NOT_CHECKED)
+
+
+#: The parameters a public estimator may take by position: a meta-estimator's wrapped
+#: estimator (and a search's grid, as GridSearchCV's); every other one is keyword-only.
+POSITIONAL = {"Blinder": ["encoder"], "BlindingSearchCV": ["estimator", "param_grid"]}
+
+
+@pytest.mark.parametrize("name, cls", all_estimators(), ids=lambda v: getattr(v, "__name__", v))
+def test_constructor_parameters_are_keyword_only(name, cls):
+    parameters = inspect.signature(cls.__init__).parameters
+    positional = [
+        p
+        for p in list(parameters)[1:]
+        if parameters[p].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
+    assert positional == POSITIONAL.get(name, [])
+
+
+@pytest.mark.parametrize("name, cls", all_estimators(), ids=lambda v: getattr(v, "__name__", v))
+def test_docstrings_have_their_shared_descriptions_filled_in(name, cls):
+    assert "%(" not in cls.__doc__
