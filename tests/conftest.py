@@ -1,5 +1,9 @@
+import io
+import sys
+
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -35,6 +39,14 @@ def small():
 
 
 @pytest.fixture(scope="session")
+def tiny():
+    """8 persons, 6 samples each, 12 features: the reported defects' small problem."""
+    return make_blinding_problem(
+        n_subjects=8, n_per_subject=6, n_features=12, identity_dim=4, random_state=0
+    )
+
+
+@pytest.fixture(scope="session")
 def split():
     """300 persons: stages train on the first 200, probes run on the other 100."""
     data = make_blinding_problem(n_subjects=300, sensitive_strength=2.0, random_state=0)
@@ -59,3 +71,27 @@ def orl_sface(orl):
 def blank_image():
     """A flat grey image: no detector finds a face in it."""
     return np.full((112, 92), 128, dtype=np.uint8)
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """A text stream like a terminal's (an io.TextIOWrapper, which pickle refuses)."""
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    monkeypatch.setattr(sys, "stderr", stream)
+    return stream
+
+
+@pytest.fixture
+def faces_csv(tmp_path, orl):
+    """Write the first ``n`` ORL images' paths, subjects and smiling (and ``columns``) as a CSV."""
+
+    def write(n, name="faces.csv", **columns):
+        table = pd.DataFrame(
+            {"path": orl.paths[:n], "subject": orl.subject[:n], "smiling": orl.smiling[:n]}
+        )
+        for column, values in columns.items():
+            table[column] = values
+        table.to_csv(tmp_path / name, index=False)
+        return tmp_path / name
+
+    return write

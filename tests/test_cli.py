@@ -11,6 +11,8 @@ import pytest
 from skblind.cli import main
 from skblind.datasets import make_blinding_problem
 from skblind.embedding import read_shards
+from skblind.jobs import embed_images
+from skblind.suppression import Blinder
 
 
 @pytest.mark.slow
@@ -469,3 +471,106 @@ def test_fit_budget_sets_the_recipes_margin_and_is_refused_elsewhere():
     )
     with pytest.raises(ValueError, match="budget=1.0 is the recipe's margin; method='lntl'"):
         make_suppressor("lntl", budget=1.0)
+
+
+# Reported defect (reliability issue, item 0: a model trained with the progress bar on is
+# saved); the test failed on the code before the fix.
+
+
+def test_cli_fit_saves_a_model_trained_with_the_progress_bar(tmp_path, faces_csv, terminal):
+    embed_images(faces_csv(30), tmp_path / "emb", progress=False)  # subject 3 smiles
+    model = tmp_path / "blind.joblib"
+    args = ["fit", str(tmp_path / "emb"), "--y", "subject", "--sensitive", "smiling"]
+    trained = ["--method", "blinder+encoder", "--max-epochs", "2"]
+    assert main([*args, *trained, "--output", str(model)]) == 0
+    assert joblib.load(model).transform(read_shards(tmp_path / "emb")[0]).shape == (30, 128)
+
+
+# Reported defect (shared/repro r9: a model file named raw.joblib); the test failed on the code
+# before the fix.
+
+
+def test_a_model_named_raw_does_not_replace_the_raw_rows(tmp_path, faces_csv, orl, capsys):
+    embed_images(faces_csv(100), tmp_path / "emb", progress=False)
+    others = pd.DataFrame(  # the model is fitted on other people than those audited
+        {
+            "path": orl.paths[100:200],
+            "subject": orl.subject[100:200],
+            "smiling": orl.smiling[100:200],
+        }
+    )
+    others.to_csv(tmp_path / "others.csv", index=False)
+    embed_images(tmp_path / "others.csv", tmp_path / "others", progress=False)
+    args = ["fit", str(tmp_path / "others"), "--y", "subject", "--sensitive", "smiling"]
+    assert main([*args, "--quiet", "--output", str(tmp_path / "raw.joblib")]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                str(tmp_path / "emb"),
+                "--sensitive",
+                "smiling",
+                "--groups",
+                "subject",
+                "--model",
+                str(tmp_path / "raw.joblib"),
+                "--attack-folds",
+                "2",
+                "--output",
+                str(tmp_path / "audit"),
+            ]
+        )
+        == 0
+    )
+    leakage = pd.read_csv(tmp_path / "audit" / "leakage.csv")
+    assert set(leakage.representation) == {"raw", "raw (model)"}
+    # The JSON says what produced it (issue 17): settings, the model's parameters, units.
+    about = json.loads((tmp_path / "audit" / "audit.json").read_text())["about"]
+    assert about["command"] == "skblind audit" and about["settings"]["protocol"] == "deployment"
+    assert about["methods"]["model"]["class"] == "Blinder"
+    assert about["methods"]["model"]["params"]["random_state"] == 0
+    assert {"skblind", "scikit-learn", "torch"} <= set(about["versions"])
+    assert "fractions" in about["units"]["rates"]
+    # ... and report.html shows it all on one page, its address printed (issue 15).
+    page = (tmp_path / "audit" / "report.html").read_text()
+    assert "skblind audit: smiling" in page and "Protocol: deployment" in page
+    assert "Curves, on the pairs given" in page and "false_match_rate [CI]" in page
+    report_link = (tmp_path / "audit" / "report.html").resolve().as_uri()
+    assert f"Report: {report_link}" in capsys.readouterr().out
+
+
+# Reported defect (reliability issue, crashes that must name the item: a file that is not a
+# model); the test failed on the code before the fix.
+
+
+@pytest.mark.parametrize("content", ["dict", "csv", "absent"])
+def test_audit_with_a_file_that_is_not_a_model(tmp_path, faces_csv, capsys, content):
+    embed_images(faces_csv(20), tmp_path / "emb", progress=False)
+    model = tmp_path / "model.joblib"
+    if content == "dict":
+        joblib.dump({"a": 1}, model)
+    elif content == "csv":
+        model.write_text((tmp_path / "faces.csv").read_text())
+    args = ["audit", str(tmp_path / "emb"), "--sensitive", "smiling", "--model", str(model)]
+    assert main([*args, "--output", str(tmp_path / "audit")]) == 1
+    expected = {"dict": "holds a dict, not a fitted transformer", "csv": "not a model file"}
+    assert expected.get(content, "no such model file") in capsys.readouterr().err
+
+
+# Reported defect (reliability issue, crashes that must name the item: an existing output
+# folder); the test failed on the code before the fix.
+
+
+def test_fit_into_an_existing_folder_fails_before_training(
+    tmp_path, faces_csv, capsys, monkeypatch
+):
+    embed_images(faces_csv(10), tmp_path / "emb", progress=False)
+    (tmp_path / "model").mkdir()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking the output")
+
+    monkeypatch.setattr(Blinder, "fit", no_training)
+    args = ["fit", str(tmp_path / "emb"), "--y", "subject", "--sensitive", "smiling"]
+    assert main([*args, "--output", str(tmp_path / "model")]) == 1
+    assert "model: is a folder" in capsys.readouterr().err

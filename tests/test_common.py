@@ -199,7 +199,7 @@ NOT_CHECKED = {
         "a GridSearchCV whose default scoring needs sensitive_features through metadata "
         "routing, which the checks' fit(X, y) cannot give (it raises, saying so); as "
         "scikit-learn's own searches, it is tested on its behaviour: "
-        "tests/test_model_selection.py"
+        "tests/model_selection/test_search.py"
     ),
 }
 

@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import textwrap
 
 import pandas as pd
 import pytest
@@ -82,3 +83,22 @@ def test_output_folder_removes_a_folder_it_made_when_the_run_fails_in_it(tmp_pat
         output_folder(tmp_path / "file"),
     ):
         pass
+
+
+# Reported defect (reliability issue: outputs get the permissions a plain write gives); the test
+# failed on the code before the fix.
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_atomically_written_files_follow_the_umask(tmp_path, umask, mode):
+    script = textwrap.dedent(
+        f"""
+        import os
+        from skblind._io import atomic_path
+        os.umask({umask:#o})
+        with atomic_path({str(tmp_path / "table.csv")!r}) as tmp:
+            tmp.write_text("a,b\\n")
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert (tmp_path / "table.csv").stat().st_mode & 0o777 == mode

@@ -71,3 +71,32 @@ def test_a_suppressor_saved_for_cuda_loads_on_a_cpu_only_machine(cls, data):
         restored = pickle.loads(blob)
     assert str(restored.net_.device) == "cpu"
     np.testing.assert_array_equal(restored.transform(data.X), expected)
+
+
+WITH_PROGRESS = {**FAST, "progress": True}  # the default: a tqdm bar while training
+
+
+# Reported defect (reliability issue, item 0: pickling what was fitted with the progress bar on
+# (the default)); the test failed on the code before the fix.
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        SensitiveNetsSuppressor(**WITH_PROGRESS),
+        LNTLSuppressor(**WITH_PROGRESS),
+        LEACEEraser(),
+        INLPEraser(n_iterations=2),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_estimators_fitted_with_progress_on_pickle(estimator, tiny, terminal):
+    fitted = estimator.fit(tiny.X, tiny.subject, sensitive_features=tiny.sensitive)
+    loaded = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(loaded.transform(tiny.X), fitted.transform(tiny.X))
+
+
+def test_face_embedder_used_with_progress_on_pickles(orl, terminal):
+    embedder = FaceEmbedder()
+    X = embedder.fit_transform(orl.images[:2])
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(embedder)).transform(orl.images[:2]), X)

@@ -2,7 +2,9 @@
 
 import shutil
 
+import numpy as np
 import pytest
+from PIL import Image, ImageOps
 
 from skblind.embedding import FaceEmbedder
 from skblind.embedding._images import IMAGE_FORMATS
@@ -38,3 +40,21 @@ def test_the_allowed_formats_are_named_and_read(tmp_path, orl):
         image.save(tmp_path / f"face.{suffix}", format=format_)
     paths = [str(p) for p in sorted(tmp_path.iterdir())]
     assert FaceEmbedder(progress=False).transform(paths).shape == (4, 128)
+
+
+# Reported defect (shared/repro r7: EXIF orientation); the test failed on the code before the
+# fix.
+
+
+def test_a_phone_jpeg_with_exif_rotation_is_embedded_upright(tmp_path, orl):
+    upright = Image.open(orl.paths[0]).convert("RGB").resize((276, 336))
+    upright.save(tmp_path / "upright.jpg", quality=95)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display
+    upright.transpose(Image.ROTATE_90).save(tmp_path / "phone.jpg", quality=95, exif=exif)
+    shown = ImageOps.exif_transpose(Image.open(tmp_path / "phone.jpg"))
+    assert np.abs(np.asarray(shown, float) - np.asarray(upright, float)).mean() < 3
+    a, b = FaceEmbedder(progress=False).transform(
+        [str(tmp_path / "upright.jpg"), str(tmp_path / "phone.jpg")]
+    )
+    assert a @ b / np.linalg.norm(a) / np.linalg.norm(b) > 0.95  # sideways: 0.05

@@ -1,4 +1,8 @@
 import json
+import os
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -218,3 +222,127 @@ def test_bad_embedder_parameters_leave_no_new_folder(tmp_path, faces_table):
             _chunks(faces_table, 4), tmp_path / "out", FaceEmbedder(batch_size=0, progress=False)
         )
     assert not (tmp_path / "out").exists()
+
+
+# Reported defect (shared/repro r3: stale labels and images on rerun or resume); the test failed
+# on the code before the fix.
+
+
+def test_a_rerun_after_editing_labels_stores_the_new_labels(tmp_path, faces_csv):
+    csv = faces_csv(12)
+    embed_images(csv, tmp_path / "emb", shard_size=5, progress=False)
+    X_before, _ = read_shards(tmp_path / "emb")
+    edited = pd.read_csv(csv)
+    edited["smiling"] = 1 - edited["smiling"]
+    edited.to_csv(csv, index=False)
+    with pytest.warns(UserWarning, match="labels of shard 0 changed"):
+        embed_images(csv, tmp_path / "emb", shard_size=5, progress=False)
+    X_after, table = read_shards(tmp_path / "emb")
+    assert table["smiling"].tolist() == edited["smiling"].tolist()
+    np.testing.assert_array_equal(X_after, X_before)  # the images did not change
+
+
+def test_a_rerun_after_replacing_an_image_embeds_it_again(tmp_path, orl):
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"{i}.pgm").write_bytes(open(orl.paths[i], "rb").read())
+    embed_images(folder, tmp_path / "emb", shard_size=2, progress=False)
+    replaced = folder / "3.pgm"
+    replaced.write_bytes(open(orl.paths[30], "rb").read())  # another person, same path
+    stat = replaced.stat()
+    os.utime(replaced, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    with pytest.warns(UserWarning, match=r"1 image file\(s\) changed .*3.pgm.*shard 1 again"):
+        embed_images(folder, tmp_path / "emb", shard_size=2, progress=False)
+    X, _ = read_shards(tmp_path / "emb")
+    expected = FaceEmbedder(progress=False).transform([orl.paths[30]])[0]
+    np.testing.assert_allclose(X[3], expected, atol=1e-5)
+
+
+def test_an_interrupted_rerun_never_reads_as_a_finished_mix(tmp_path, faces_csv, monkeypatch):
+    csv = faces_csv(12)
+    embed_images(csv, tmp_path / "emb", shard_size=4, progress=False)
+    edited = pd.read_csv(csv)
+    edited["smiling"] = 1 - edited["smiling"]
+    edited.to_csv(csv, index=False)
+    (tmp_path / "emb" / "shard-00002.npz").unlink()  # this one must be embedded again
+
+    def interrupted(self, items, first_index=0):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FaceEmbedder, "_embed", interrupted)
+    with warnings.catch_warnings(), pytest.raises(KeyboardInterrupt):
+        warnings.simplefilter("ignore")
+        embed_images(csv, tmp_path / "emb", shard_size=4, progress=False)
+    with pytest.raises(ValueError, match="unfinished"):
+        read_shards(tmp_path / "emb")
+
+
+# Reported defect (shared/repro r4: two runs into one folder); the test failed on the code
+# before the fix.
+
+
+_HOLD_LOCK = """
+import sys, time
+from skblind.embedding._shards import _folder_lock
+with _folder_lock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_run_into_a_locked_folder_fails_naming_the_holder(tmp_path, faces_csv):
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(ValueError, match=rf"another skblind embed .*pid {holder.pid} on"):
+            embed_images(faces_csv(4), out, progress=False)
+        assert not (out / "manifest.json").exists()
+    finally:
+        holder.kill()  # as kill -9: the operating system releases the lock
+        holder.wait()
+    embed_images(faces_csv(4), out, progress=False)
+    assert read_shards(out)[0].shape == (4, 128)
+
+
+# Reported defect (reliability issue, crashes that must name the item: a damaged shard); the
+# test failed on the code before the fix.
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "flip"])
+def test_a_damaged_shard_is_named_with_the_way_out(tmp_path, faces_csv, damage):
+    csv = faces_csv(6)
+    embed_images(csv, tmp_path / "emb", shard_size=3, progress=False)
+    shard = tmp_path / "emb" / "shard-00001.npz"
+    blob = bytearray(shard.read_bytes())
+    if damage == "truncate":
+        blob = blob[: len(blob) // 2]
+    elif damage == "empty":
+        blob = bytearray()
+    else:
+        blob[len(blob) // 3] ^= 0xFF  # inside the stored embeddings: CRC mismatch
+    shard.write_bytes(bytes(blob))
+    message = r"shard-00001.npz: damaged shard .*delete it and rerun skblind embed"
+    with pytest.raises(ValueError, match=message):
+        read_shards(tmp_path / "emb")
+    with pytest.raises(ValueError, match=message):
+        embed_images(csv, tmp_path / "emb", shard_size=3, progress=False)
+    shard.unlink()
+    embed_images(csv, tmp_path / "emb", shard_size=3, progress=False)
+    assert read_shards(tmp_path / "emb")[0].shape == (6, 128)
+
+
+# Reported defect (reliability issue: a manifest after a refused run); the test failed on the
+# code before the fix.
+
+
+def test_an_embed_manifest_is_valid_json_after_a_refused_run(tmp_path, faces_csv):
+    csv = faces_csv(6)
+    embed_images(csv, tmp_path / "emb", shard_size=3, progress=False)
+    with pytest.raises(ValueError, match="other embedder settings"):
+        embed_images(csv, tmp_path / "emb", shard_size=3, layer="pooled", progress=False)
+    assert json.loads((tmp_path / "emb" / "manifest.json").read_text())["complete"]

@@ -115,3 +115,23 @@ def test_group_metric_frame_bootstrap_intervals_bracket_the_value():
     assert (low.true_positive_rate < high.true_positive_rate).all()
     assert (low.true_positive_rate <= frame.by_group.true_positive_rate + 0.02).all()
     assert (frame.by_group.true_positive_rate <= high.true_positive_rate + 0.02).all()
+
+
+# Reported defect (reliability issue, fairness helpers); the test failed on the code before the
+# fix.
+
+
+def test_a_biased_split_with_an_empty_cell_is_an_error_naming_it():
+    y = np.array([1, 1, 0, 0, 1, 0])
+    smiling = np.array([1, 1, 1, 1, 1, 1]) * np.array([1, 1, 1, 1, 0, 0])
+    smiling[[4, 5]] = 0
+    y[4] = 0  # no positive among the non-smiling
+    with pytest.raises(ValueError, match=r"no sample with y=1, sensitive != 1"):
+        make_biased_split(y, smiling, bias=0.7)
+
+
+def test_equality_of_opportunity_is_nan_when_a_group_has_no_positives():
+    y_true, y_pred = np.array([1, 0, 0, 0]), np.array([1, 0, 1, 0])
+    group = np.array(["a", "a", "b", "b"])
+    with pytest.warns(UserWarning, match=r"group\(s\) \['b'\] have no positive"):
+        assert np.isnan(equality_of_opportunity(y_true, y_pred, group))

@@ -1,10 +1,13 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 
 from skblind.datasets import make_blinding_problem
-from skblind.evaluation import diff_score, leakage_report
+from skblind.evaluation import audit_report, diff_score, leakage_report
 from skblind.suppression import Blinder, SensitiveNetsSuppressor, recipe_encoder
 
 
@@ -331,3 +334,60 @@ def test_the_scalable_svm_reads_what_the_exact_one_reads():
     for metric in ("balanced_accuracy", "within_auc"):
         for one, other in ((exact, approximate), (approximate, exact)):
             assert other[f"{metric}_ci_low"] <= one[metric] <= other[f"{metric}_ci_high"]
+
+
+# Reported defect (shared/repro r8: chance when a class is missing from test folds); the test
+# failed on the code before the fix.
+
+
+def test_chance_is_what_a_know_nothing_probe_scores_on_the_same_folds():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 16))
+    subject = np.repeat(np.arange(20), 10)
+    s = rng.integers(0, 2, size=200)
+    s[subject == 0] = 2  # a rare third class, one subject: in one held-out fold only
+    probes = {"LR": LogisticRegression(max_iter=2000)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        leak = audit_report(X, s, groups=subject, attackers=probes, adaptive=False).leakage
+    expected = np.mean(
+        [
+            1 / len(np.unique(s[test]))
+            for _, test in GroupKFold(5).split(X, s, subject)  # audit_report's folds
+        ]
+    )
+    assert leak.chance[0] == pytest.approx(expected) and expected > 0.4
+    assert abs(leak.balanced_accuracy[0] - leak.chance[0]) < 0.05  # 0.473 against 0.333
+
+
+# Reported defect (reliability issue, crashes that must name the item: audit_report's errors);
+# the test failed on the code before the fix.
+
+
+def test_audit_report_errors_name_the_attribute_and_fold(tiny):
+    options = dict(attackers={"LR": LogisticRegression()}, adaptive=False)
+    s = tiny.sensitive.astype(object)
+    s[::10] = None
+    with pytest.raises(ValueError, match=r"attribute 'sensitive' has 5 missing entries \(rows 0"):
+        audit_report(tiny.X, s, groups=tiny.subject, **options)
+    one_class = (tiny.subject < 4).astype(int)
+    with pytest.raises(ValueError, match=r"'sensitive': training fold \d of 2 holds a single"):
+        audit_report(
+            tiny.X, one_class, groups=one_class, n_splits=2, protocol="in-sample", **options
+        )
+    with pytest.raises(ValueError, match=r"outer split \d holds 1 held-out subject\(s\): the"):
+        audit_report(tiny.X, one_class, groups=one_class, n_splits=2, **options)
+
+
+def test_audit_report_takes_a_representation_given_as_a_list(tiny):
+    options = dict(attackers={"LR": LogisticRegression()}, adaptive=False, n_splits=2)
+    reps = {"raw": None, "as list": tiny.X.tolist()}
+    leak = audit_report(
+        tiny.X, tiny.sensitive, groups=tiny.subject, representations=reps, **options
+    ).leakage
+    raw, listed = leak.balanced_accuracy
+    assert raw == listed
+    with pytest.raises(ValueError, match="representation 'bad': give None, an array"):
+        audit_report(
+            tiny.X, tiny.sensitive, groups=tiny.subject, representations={"bad": "x"}, **options
+        )

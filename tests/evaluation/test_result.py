@@ -110,7 +110,7 @@ def test_the_balanced_accuracy_interval_exists_with_a_single_fold():
 
 
 def test_verification_of_several_data_sets_is_given_per_data_set(audit):
-    # tests/test_reproduce.py: skblind reproduce's verification table holds CFEE, LFW and
+    # tests/jobs/test_reproduce.py: skblind reproduce's verification table holds CFEE, LFW and
     # DiveFace rows of each representation, and the report's summary failed on it
     # (formatting a Series as a number)
     from skblind.evaluation import Audit

@@ -256,3 +256,30 @@ def test_a_margin_that_keeps_nothing_is_said_once():
         Blinder(random_state=0).fit(data.X, data.subject, sensitive_features=data.sensitive)
     messages = [str(w.message) for w in caught]
     assert len(messages) == 1 and messages[0].startswith("MarginEraser kept 0 of 64"), messages
+
+
+# Reported defect (reliability issue, degenerate collapse: the within-person projection); the
+# test failed on the code before the fix.
+
+
+def test_the_within_person_projection_does_not_take_every_direction(tiny):
+    """Rank-by-rank parallel analysis kept all 23 directions for seed 1 (output zero)."""
+    data = make_blinding_problem(
+        n_subjects=20,
+        n_per_subject=8,
+        n_features=24,
+        identity_dim=8,
+        sensitive_strength=3.0,
+        random_state=0,
+    )
+    kept = [
+        len(
+            Blinder(
+                recipe_encoder(max_epochs=3, progress=False, random_state=seed), random_state=seed
+            )
+            .fit(data.X, data.subject, sensitive_features=data.sensitive)
+            .within_.directions_
+        )
+        for seed in range(4)
+    ]
+    assert max(kept) <= 3, kept  # one direction is planted

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 from fast_fits import FAST
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_score
 
 from skblind.datasets import make_blinding_problem
 from skblind.suppression import (
@@ -54,3 +56,63 @@ def test_values_beyond_float32_are_refused_as_overflow(data, estimator, what):
         ValueError, match=f"beyond float32's range .* 1e\\+39 at row 3, column 2; {what}"
     ):
         estimator.fit(X, data.subject, sensitive_features=data.sensitive)
+
+
+# Reported defect (shared/repro r2: -1 is a class); the test failed on the code before the fix.
+
+
+def test_minus_one_is_a_class_that_gets_suppressed():
+    data = make_blinding_problem(
+        n_subjects=40,
+        n_per_subject=12,
+        n_features=16,
+        identity_dim=4,
+        n_sensitive_classes=3,
+        sensitive_strength=3,
+        random_state=1,
+    )
+    valence = data.sensitive - 1  # -1 / 0 / +1
+    raw = cross_val_score(
+        LogisticRegression(max_iter=3000),
+        data.X,
+        valence == -1,
+        groups=data.subject,
+        cv=GroupKFold(4),
+        scoring="balanced_accuracy",
+    ).mean()
+    eraser = LEACEEraser().fit(data.X, sensitive_features=valence)
+    assert eraser.sensitive_classes_.tolist() == [-1, 0, 1]
+    after = cross_val_score(
+        LogisticRegression(max_iter=3000),
+        eraser.transform(data.X),
+        valence == -1,
+        groups=data.subject,
+        cv=GroupKFold(4),
+        scoring="balanced_accuracy",
+    ).mean()
+    assert raw > 0.9 and after < 0.6  # on the old code "-1" was dropped: after ~ raw
+
+
+def test_labels_minus_one_and_plus_one_are_two_classes(tiny):
+    eraser = LEACEEraser().fit(tiny.X, sensitive_features=np.where(tiny.sensitive, 1, -1))
+    assert eraser.sensitive_classes_.tolist() == [-1, 1]
+
+
+def test_the_one_class_error_says_what_missing_means(tiny):
+    s = np.where(tiny.sensitive == 1, 1.0, np.nan)
+    with pytest.raises(
+        ValueError, match=r"got \[1.0\] \(\d+ labelled, \d+ missing; missing means None or NaN"
+    ):
+        LEACEEraser().fit(tiny.X, sensitive_features=s)
+
+
+# Reported defect (reliability issue, degenerate collapse: a continuous attribute); the test
+# failed on the code before the fix.
+
+
+@pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor, LEACEEraser])
+def test_a_continuous_sensitive_attribute_is_refused(cls, tiny):
+    age = np.random.default_rng(0).uniform(20, 60, len(tiny.X))
+    model = cls() if cls is LEACEEraser else cls(**FAST)
+    with pytest.raises(ValueError, match="48 distinct values among 48 labelled .*Bin it"):
+        model.fit(tiny.X, tiny.subject, sensitive_features=age)

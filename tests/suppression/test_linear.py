@@ -77,3 +77,12 @@ def test_routing_pickling_and_errors(linear_problem, tmp_path):
         LEACEEraser().fit(data.X)
     with pytest.raises(ValueError, match="at least two classes"):
         INLPEraser().fit(data.X, sensitive_features=np.zeros(len(data.X)))
+
+
+# Reported defect (reliability issue, degenerate collapse: an output without variance); the test
+# failed on the code before the fix.
+
+
+def test_an_output_without_variance_is_warned_about(tiny):
+    with pytest.warns(UserWarning, match="LEACEEraser: the output has collapsed"):
+        LEACEEraser().fit(tiny.X[:, :1], sensitive_features=tiny.sensitive)

@@ -76,3 +76,13 @@ def test_lntl_reversed_term_pushes_the_encoder_up_the_bias_heads_loss(small):
     np.testing.assert_allclose(
         reversed_grad.cpu().numpy(), -2.0 * phi.grad.cpu().numpy(), rtol=1e-5
     )
+
+
+# Reported defect (shared/repro r1: NaN from a one-sample batch); the test failed on the code
+# before the fix.
+
+
+def test_the_mmd_gradient_of_a_one_sample_batch_is_finite():
+    phi = torch.randn(1, 8, requires_grad=True)
+    mmd_penalty(phi, torch.tensor([0])).backward()
+    assert torch.isfinite(phi.grad).all()

@@ -245,3 +245,34 @@ def test_losses_cannot_be_met_by_one_huge_common_direction(split):
         verification_roc_auc(Z, data.subject[~train])
         >= verification_roc_auc(X[~train], data.subject[~train]) - 0.02
     )
+
+
+# Reported defect (shared/repro r1, r1b: NaN from a one-sample batch; a diverging run stops with
+# its place); the test failed on the code before the fix.
+
+
+@pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor])
+@pytest.mark.parametrize("n", [129, 257, 385])
+def test_a_last_batch_of_one_sample_trains_finite_weights(cls, n):
+    data = make_blinding_problem(
+        n_subjects=n // 4 + 1, n_per_subject=4, n_features=8, identity_dim=4, random_state=0
+    )
+    X, y, s = data.X[:n], data.subject[:n], data.sensitive[:n]
+    model = cls(max_epochs=1, progress=False, random_state=0)
+    assert np.isfinite(model.fit_transform(X, y, sensitive_features=s)).all()
+    assert np.isfinite(model.history_["train_loss"]).all()
+
+
+@pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor])
+def test_a_diverging_run_stops_naming_the_epoch_and_batch(cls, tiny):
+    model = cls(
+        max_epochs=3,
+        progress=False,
+        random_state=0,
+        encoder="dense",
+        batch_size=16,
+        optimizer=torch.optim.SGD,
+        optimizer__lr=float("inf"),
+    )
+    with pytest.raises(FloatingPointError, match="non-finite weights at epoch 1, batch 1"):
+        model.fit(tiny.X, tiny.subject, sensitive_features=tiny.sensitive)

@@ -145,3 +145,26 @@ def test_the_shared_direction_blinds_attackers_of_other_people(seed):
     )
     raw = held_out_within_auc(data.X[test], data.sensitive[test], data.subject[test])
     assert raw > 0.8 and blinded < raw - 0.15 and blinded < 0.7, (raw, blinded)
+
+
+# Reported defect (shared/repro r11: duplicated rows); the test failed on the code before the
+# fix.
+
+
+def test_duplicated_rows_leave_the_within_person_directions_unchanged(tiny):
+    phi = tiny.X - tiny.X.mean(0)
+    once = within_label_directions(phi, tiny.subject, tiny.sensitive, 12, random_state=0)
+    twice = within_label_directions(
+        np.vstack([phi, phi]),
+        np.tile(tiny.subject, 2),
+        np.tile(tiny.sensitive, 2),
+        12,
+        random_state=0,
+    )
+    np.testing.assert_array_equal(twice, once)
+
+
+def test_duplicated_rows_are_named_in_a_warning(tiny):
+    X, y, s = (np.concatenate([v, v]) for v in (tiny.X, tiny.subject, tiny.sensitive))
+    with pytest.warns(UserWarning, match=r"48 of 96 training rows repeat an earlier row .*48, 49"):
+        WithinIdentityEraser().fit(X, y, sensitive_features=s)
