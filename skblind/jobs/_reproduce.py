@@ -34,8 +34,8 @@ from ..evaluation import (
     verification_report,
 )
 from ._protocols import (
+    compared_methods,
     describe_run,
-    methods,
     report_pairs,
     save_figure,
     table_2,
@@ -263,12 +263,12 @@ def _celeba_table_2(celeba, target, embed, max_images, rng, suppressors, seeds, 
     log(f"Table II: {target} classifier on Smiling-biased and unbiased splits")
     return table_2(
         X[found],
-        data.attributes["Smiling"].to_numpy()[rows],
         data.attributes[target].to_numpy()[rows],
+        data.attributes["Smiling"].to_numpy()[rows],
         data.subject[rows],
         suppressors,
-        seeds,
-        log,
+        seeds=seeds,
+        log=log,
     )
 
 
@@ -332,8 +332,8 @@ def run_reproduce(
         raise ValueError("give at least one data set (--cfee, --diveface, --lfw, --celeba)")
     rng = np.random.default_rng(0)
     embed = _Embeddings(output, backbone, layer, quiet, log)
-    suppressors = methods(max_epochs, random_state=0)
-    parts, tables, report = [], {}, {"figures": {}}
+    suppressors = compared_methods(max_epochs, random_state=0)
+    parts, tables, report, protocols = [], {}, {"figures": {}}, {}
 
     def part(name, needs, missing):
         reason = f"needs {', '.join('--' + m for m in missing)}" if missing else ""
@@ -358,11 +358,14 @@ def run_reproduce(
         part("Figure 4 (feature removal)", "CFEE", ["cfee"])
 
     if part("Table II", "CelebA", [] if celeba is not None else ["celeba"]):
-        per_seed, summary, fairness_frames = _celeba_table_2(
+        fairness = _celeba_table_2(
             celeba, celeba_target, embed, max_images, rng, suppressors, seeds, log
         )
-        tables["table_2_fairness"], tables["table_2_per_seed"] = summary, per_seed
-        report.update(fairness=fairness_frames, fairness_summary=summary)
+        tables["table_2_fairness"] = fairness.summary
+        tables["table_2_per_seed"] = fairness.per_seed
+        report.update(fairness=fairness.frames, fairness_summary=fairness.summary)
+        protocols["table_2"] = {"target": celeba_target, "sensitive": "Smiling"}
+        protocols["table_2"].update(fairness.settings)
 
     tables = {"parts": pd.DataFrame(parts), **tables}
     settings = dict(
@@ -375,6 +378,7 @@ def run_reproduce(
         seeds=seeds,
         max_epochs=max_epochs,
         table_1_protocol="held-out (attackers trained only on held-out subjects' templates)",
+        **protocols,
     )
     about = describe_run("skblind reproduce", settings, suppressors)
     write_tables(output, tables, about)
