@@ -21,6 +21,7 @@ from ._leakage import (
     diff_score,
     leakage_report,
     min_permutations,
+    pic_score,
 )
 from ._leakage_stats import within_identity_auc
 from ._plots import (
@@ -69,6 +70,7 @@ __all__ = [
     "audit_splits",
     "default_attackers",
     "diff_score",
+    "pic_score",
     "equality_of_opportunity",
     "feature_removal_curve",
     "fit_representations",

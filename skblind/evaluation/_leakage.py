@@ -39,7 +39,7 @@ from ._leakage_stats import (
     row_statistics,
 )
 from ._represent import _fixed, _is_estimator, fitted_transform
-from ._result import LEAKAGE_COLUMNS, Audit
+from ._result import LEAKAGE_COLUMNS, VERIFICATION_COLUMNS, Audit
 from ._verification import verification_report
 
 __all__ = [
@@ -77,6 +77,49 @@ def diff_score(before, after, chance):
     if np.any(before <= chance):
         raise ValueError("Diff is undefined when the score before is not above chance")
     result = (before - after) / (before - chance)
+    return float(result) if result.ndim == 0 else result
+
+
+def pic_score(accuracy_before, accuracy_after, eer_before, eer_after):
+    """The privacy gain identity loss coefficient (PIC) of the face-template literature.
+
+    ``PIC = PG - IL``: the privacy gain ``PG`` is the relative rise of the attacker's
+    error rate, ``((1 - after) - (1 - before)) / (1 - before)`` of its accuracy, and the
+    identity loss ``IL`` the relative rise of the verification equal error rate,
+    ``(eer_after - eer_before) / eer_before`` (Terhörst et al., "Suppressing gender and
+    age in face templates using incremental variable elimination", ICB 2019; Rezgui et
+    al., IEEE TBIOM 2024, with balanced accuracy). Higher is better: positive when the
+    attacker loses relatively more than verification does. Both terms are relative, so
+    PIC is unbounded and grows without limit as the attacker before, or verification
+    before, approaches perfection; compare PICs measured against the same reference.
+
+    Parameters
+    ----------
+    accuracy_before, accuracy_after : float or array-like
+        The attacker's accuracy (skblind's audits use balanced accuracy) on the
+        reference and on the blinded representation.
+    eer_before, eer_after : float or array-like
+        Verification equal error rates on the same two.
+
+    Returns
+    -------
+    float or ndarray
+        NaN where a reference is perfect (accuracy 1 or EER 0): no relative change is
+        defined against it.
+
+    Examples
+    --------
+    >>> from skblind.evaluation import pic_score
+    >>> round(pic_score(0.9, 0.55, 0.02, 0.025), 2)  # error 0.1 -> 0.45; EER +25 %
+    3.25
+    """
+    values = (accuracy_before, accuracy_after, eer_before, eer_after)
+    acc_before, acc_after, eer_before, eer_after = (np.asarray(v, dtype=float) for v in values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        error_before = 1 - acc_before
+        gain = np.where(error_before > 0, ((1 - acc_after) - error_before) / error_before, np.nan)
+        loss = np.where(eer_before > 0, (eer_after - eer_before) / eer_before, np.nan)
+    result = gain - loss
     return float(result) if result.ndim == 0 else result
 
 
@@ -308,6 +351,7 @@ def audit_report(
     _add_comparisons(leakage, reference, min_gap, alpha, rng)
     _mark_collapsed(leakage, blocks)
     _set_roles(leakage, keep, alpha)
+    _add_pic(leakage, verification, reference)
     settings = dict(
         protocol=protocol,
         n_splits=None if protocol == "deployment" else n_splits,
@@ -641,9 +685,7 @@ def _attack_part(attacker, Z, part, seed, codes, people, sizes):
 def _verification_table(blocks, parts, y, n_jobs):
     """Held-out verification of each representation: mean and spread over the parts."""
     if y is None:
-        return pd.DataFrame(
-            columns=["representation", "roc_auc", "roc_auc_std", "accuracy", "accuracy_std"]
-        )
+        return pd.DataFrame(columns=list(VERIFICATION_COLUMNS))
     y = np.asarray(y)
     jobs = [
         (name, blocks[name][k][positions], y[part.rows][positions])
@@ -667,19 +709,21 @@ def _verification_table(blocks, parts, y, n_jobs):
                     "roc_auc_std": values[:, 0].std(),
                     "accuracy": values[:, 1].mean(),
                     "accuracy_std": values[:, 1].std(),
+                    "eer": values[:, 2].mean(),
+                    "eer_std": values[:, 2].std(),
                 }
             )
     return pd.DataFrame(rows)
 
 
 def _verification(Z, subjects):
-    """(ROC AUC, accuracy) of one part's verification; None without both kinds of pair."""
+    """(ROC AUC, accuracy, EER) of one part's verification; None without both kinds of pair."""
     _, counts = np.unique(subjects, return_counts=True)
     n_genuine = int(np.sum(counts * (counts - 1) // 2))
     if n_genuine < 2 or len(counts) < 2:
         return None
     report = verification_report(Z, subjects, n_folds=max(2, min(10, n_genuine)))
-    return report["roc_auc"], report["accuracy"]
+    return report["roc_auc"], report["accuracy"], report["eer"]
 
 
 def _warn_single_class(attacks, parts, codes, n_repeats):
@@ -799,6 +843,22 @@ def _set_roles(leakage, keep, alpha):
     ) | (leakage.within_auc_p <= alpha / 2) & (leakage.within_auc > 0.5)
     measurable = leakage.verdict != "not measurable"
     leakage.loc[kept & measurable, "verdict"] = np.where(reads[kept & measurable], "kept", "lost")
+
+
+def _add_pic(leakage, verification, reference):
+    """PIC of each removed attribute's row against the reference's row and verification."""
+    leakage["pic"] = np.nan
+    eer = dict(zip(verification.representation, verification.eer, strict=True))
+    if reference not in eer:
+        return
+    keys = ["attribute", "attacker", "attacker_people"]
+    base = leakage[leakage.representation == reference].set_index(keys).balanced_accuracy
+    for index, row in leakage.iterrows():
+        key = tuple(row[k] for k in keys)
+        if row.role == "removed" and row.representation in eer and key in base.index:
+            leakage.loc[index, "pic"] = pic_score(
+                base.loc[key], row.balanced_accuracy, eer[reference], eer[row.representation]
+            )
 
 
 def _add_comparisons(leakage, reference, min_gap, alpha, rng):

@@ -51,6 +51,9 @@ LEAKAGE_COLUMNS = {
     "within_auc_minus_reference": "paired difference to the reference, same persons",
     "within_auc_minus_reference_ci_low": "its bootstrap interval",
     "within_auc_minus_reference_ci_high": "its bootstrap interval",
+    "pic": "privacy gain identity loss coefficient against the reference (pic_score): the "
+    "relative rise of the attacker's balanced error minus the relative rise of the held-out "
+    "verification EER; removed attributes only, NaN without identities",
 }
 
 #: The verification table's columns (one row per representation).
@@ -60,6 +63,8 @@ VERIFICATION_COLUMNS = {
     "roc_auc_std": "its standard deviation over the parts",
     "accuracy": "LFW-style accuracy (genuine and impostor pairs weighed alike), mean",
     "accuracy_std": "its standard deviation over the parts",
+    "eer": "equal error rate of the same verification, mean over the parts",
+    "eer_std": "its standard deviation over the parts",
 }
 
 

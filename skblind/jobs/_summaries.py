@@ -41,11 +41,25 @@ def _leakage(leakage):
             "Within-identity AUC (a person's images ranked by class; chance exactly 0.5)",
             _wide(leakage, "within_auc").to_string(float_format=_fmt),
             "",
+            *_pic(leakage),
             "Verdict (permutation tests at alpha/2 on both metrics; the smallest detectable "
             f"within-identity AUC shift here is about {leakage.within_auc_mde.median():.3f})",
             _wide(leakage, "verdict", aggfunc="first").to_string(),
         ]
     )
+
+
+def _pic(leakage):
+    """PIC against raw, one column per method; nothing when no row has one."""
+    if "pic" not in leakage or leakage.pic.isna().all():
+        return []
+    pic = _wide(leakage, "pic").drop(columns="raw", errors="ignore")
+    return [
+        "PIC against raw (the attacker's relative rise in balanced error minus the relative "
+        "rise in held-out verification EER; higher is better; attributes removed only)",
+        pic.to_string(float_format=_fmt),
+        "",
+    ]
 
 
 def _held(leakage):

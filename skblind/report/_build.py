@@ -100,6 +100,7 @@ def _leakage_section(leakage):
                     "balanced accuracy [CI]": _with_interval(rows, "balanced_accuracy"),
                     "chance": rows.get("chance", float("nan")),
                     "Diff": rows["diff"] if "diff" in rows else float("nan"),
+                    "PIC": rows["pic"] if "pic" in rows else float("nan"),
                     "people held": _people(rows),
                     "note": rows["note"].fillna("") if "note" in rows else "",
                 }
@@ -333,7 +334,11 @@ _HOW = {
     "smallest within-identity AUC shift this data could detect; 'leaks' (shaded) means a "
     "permutation test rejected chance; 'not measurable' means the attacker gave every "
     "template one score (a collapsed representation), so no verdict applies; attributes that "
-    "should survive (e.g. glasses) should keep reading high.",
+    "should survive (e.g. glasses) should keep reading high. Diff is the paper's normalised "
+    "drop from raw; PIC (privacy gain minus identity loss, the face-template literature's "
+    "trade-off in one number) is the attacker's relative rise in balanced error minus the "
+    "relative rise in held-out verification EER, both against raw: higher is better, 0 is "
+    "no change, and it is relative, so compare PICs against the same raw only.",
     "verification": "higher ROC AUC and true-accept rate (TAR) and lower equal error rate "
     "(EER) mean identities are still told apart; on the DET curve, lower left is better.",
     "tradeoff": "each point is a method at one strength; upper left is better (less leakage, "

@@ -7,8 +7,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from skblind.datasets import make_blinding_problem
-from skblind.evaluation import audit_report, diff_score, leakage_report
-from skblind.suppression import Blinder, SensitiveNetsSuppressor, recipe_encoder
+from skblind.evaluation import audit_report, diff_score, leakage_report, pic_score
+from skblind.suppression import Blinder, LEACEEraser, SensitiveNetsSuppressor, recipe_encoder
 
 
 def test_diff_by_hand():
@@ -127,7 +127,13 @@ def test_audit_report_probes_several_attributes_and_verification(problem):
         "roc_auc_std",
         "accuracy",
         "accuracy_std",
+        "eer",
+        "eer_std",
     ]
+    # The EER is the verification's own: 1 - ROC AUC bounds it from neither side, but a
+    # better ROC AUC goes with a lower EER here.
+    by_name = verification.set_index("representation")
+    assert 0 <= by_name.loc["raw", "eer"] < 0.5
 
 
 def test_a_probe_that_learns_nothing_scores_chance_not_below():
@@ -391,3 +397,34 @@ def test_audit_report_takes_a_representation_given_as_a_list(tiny):
         audit_report(
             tiny.X, tiny.sensitive, groups=tiny.subject, representations={"bad": "x"}, **options
         )
+
+
+def test_the_audit_gives_each_removed_row_its_pic(split):
+    data, fit = split
+    eraser = LEACEEraser().fit(data.X[fit], sensitive_features=data.sensitive[fit])
+    held = ~fit
+    audit = audit_report(
+        data.X[held],
+        {"sensitive": data.sensitive[held], "kept": data.subject[held] % 2},
+        y=data.subject[held],
+        groups=data.subject[held],
+        representations={"raw": None, "LEACE": eraser},
+        keep=["kept"],
+        attackers={"LR": LogisticRegression(max_iter=2000)},
+        adaptive=False,
+        protocol="deployment",
+        n_permutations=39,
+        progress=False,
+    )
+    leak = audit.leakage.set_index(["representation", "attribute"])
+    eer = audit.verification.set_index("representation").eer
+    expected = pic_score(
+        leak.loc[("raw", "sensitive"), "balanced_accuracy"],
+        leak.loc[("LEACE", "sensitive"), "balanced_accuracy"],
+        eer["raw"],
+        eer["LEACE"],
+    )
+    assert leak.loc[("LEACE", "sensitive"), "pic"] == pytest.approx(expected)
+    assert leak.loc[("LEACE", "sensitive"), "pic"] > 0  # LEACE removes a linear attribute
+    assert leak.loc[("raw", "sensitive"), "pic"] == 0
+    assert np.isnan(leak.loc[("LEACE", "kept"), "pic"])  # kept attributes have none

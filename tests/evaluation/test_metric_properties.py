@@ -6,7 +6,7 @@ from fairlearn.metrics import MetricFrame, true_positive_rate
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from skblind.evaluation import diff_score, equality_of_opportunity
+from skblind.evaluation import diff_score, equality_of_opportunity, pic_score
 from skblind.evaluation._verification import best_threshold
 
 scores = st.floats(0.0, 1.0, allow_nan=False)
@@ -94,3 +94,13 @@ def test_fold_accuracies_from_one_sort_are_those_of_a_threshold_per_fold(pairs):
         else:
             expected.append((np.mean(accepted[genuine]) + np.mean(~accepted[~genuine])) / 2)
     np.testing.assert_allclose(_fold_accuracies(similarity, same, fold_of, n_folds), expected)
+
+
+def test_pic_is_the_relative_error_gain_minus_the_relative_eer_loss():
+    # error 0.1 -> 0.5 (+400 %), EER 0.02 -> 0.03 (+50 %)
+    assert pic_score(0.9, 0.5, 0.02, 0.03) == pytest.approx(4.0 - 0.5)
+    assert pic_score(0.8, 0.8, 0.05, 0.05) == 0.0  # nothing changed
+    assert pic_score(0.8, 0.9, 0.05, 0.04) == pytest.approx(-0.5 + 0.2)  # more leakage
+    assert np.isnan(pic_score(1.0, 0.5, 0.02, 0.03))  # no error before: no relative gain
+    assert np.isnan(pic_score(0.9, 0.5, 0.0, 0.03))  # a perfect verifier: no relative loss
+    np.testing.assert_allclose(pic_score([0.9, 0.8], [0.5, 0.8], 0.02, 0.02), [4.0, 0.0])
