@@ -17,7 +17,10 @@ embeddings, in the same run.
 The leakage read is the strongest attacker's within-identity AUC (chance 0.5), against the
 verification loss (raw's held-out ROC AUC minus the method's); every row says how many
 people the attackers held and the noise floor (the smallest within-identity AUC shift from
-0.5 detectable there). Printed per setting; written to ``--output``: ``tradeoff.csv`` and
+0.5 detectable there). Beside it, the trade-off in one number: the held-out verification
+EER and the worst PIC over the attackers (``pic_score``: the attacker's relative rise in
+balanced error minus the relative rise in EER, both against raw; the attacker that lost
+least sets it). Printed per setting; written to ``--output``: ``tradeoff.csv`` and
 ``frontier_<problem>.png``.
 
     python benchmarks/bench_tradeoff.py [--problems orl synthetic] [--folds 3] [--max-epochs 60]
@@ -110,6 +113,8 @@ def run_problem(name, folds, max_epochs):
     auc = verification.set_index("representation")["roc_auc"]
     table["verification_roc_auc"] = auc
     table["verification_loss"] = auc["raw"] - auc
+    table["eer"] = verification.set_index("representation")["eer"]
+    table["pic_worst"] = leakage.groupby("representation").pic.min()
     table.insert(0, "strength", [settings[key][1] for key in table.index])
     table.insert(0, "method", [settings[key][0] for key in table.index])
     table = table.loc[list(settings)].reset_index().assign(problem=name)
