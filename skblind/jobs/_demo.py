@@ -194,6 +194,7 @@ def _figures(faces, suppressors, fitted, splits, n_jobs, quiet):
         {"raw": faces.X[test], **{name: Z[test] for name, Z in blinded.items()}},
         faces.subjects[test],
         np.asarray(SMILING_GROUPS)[faces.smiling[test]],
+        n_jobs=n_jobs,
     )
     return fig, pairs, verification_fairness
 

@@ -241,7 +241,9 @@ def table_2(
     return Bunch(per_seed=per_seed, summary=summary.reset_index(), frames=frames, settings=settings)
 
 
-def report_pairs(representations, subjects, groups=None, *, max_images=600, random_state=0):
+def report_pairs(
+    representations, subjects, groups=None, *, max_images=600, random_state=0, n_jobs=None
+):
     """Verification pairs of each representation, and their fairness by group of pairs.
 
     Parameters
@@ -259,6 +261,9 @@ def report_pairs(representations, subjects, groups=None, *, max_images=600, rand
         Every pair of at most this many images (a seeded draw beyond it).
     random_state : int, default=0
         Seed of the draw and of the bootstrap.
+    n_jobs : int, default=None
+        Parallel joblib tasks for the fairness frames (one per representation: their
+        bootstrap, fairlearn's, is most of the time).
 
     Returns
     -------
@@ -276,19 +281,21 @@ def report_pairs(representations, subjects, groups=None, *, max_images=600, rand
         name: pair_similarities(np.asarray(Z)[rows], subjects[rows])
         for name, Z in representations.items()
     }
-    fairness = {}
-    if groups is not None:
-        by_pair = pair_groups(np.asarray(groups)[rows])
-        for name, (similarity, same) in pairs.items():
-            fairness[name] = verification_metric_frame(
-                similarity,
-                same,
-                by_pair,
-                threshold=threshold_at_fmr(similarity, same, fmr=1e-2),
-                n_boot=N_BOOT,
-                random_state=random_state,
-            )
-    return pairs, fairness
+    if groups is None:
+        return pairs, {}
+    by_pair = pair_groups(np.asarray(groups)[rows])
+    frames = Parallel(n_jobs=n_jobs)(
+        delayed(verification_metric_frame)(
+            similarity,
+            same,
+            by_pair,
+            threshold=threshold_at_fmr(similarity, same, fmr=1e-2),
+            n_boot=N_BOOT,
+            random_state=random_state,
+        )
+        for similarity, same in pairs.values()
+    )
+    return pairs, dict(zip(pairs, frames, strict=True))
 
 
 def save_figure(fig, path):

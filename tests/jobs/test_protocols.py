@@ -6,7 +6,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from skblind.datasets import make_blinding_problem
-from skblind.jobs import table_2
+from skblind.jobs import report_pairs, table_2
 from skblind.jobs._protocols import TABLE_2_SPLITS
 from skblind.suppression import LEACEEraser
 
@@ -48,3 +48,18 @@ def test_table_2_predicts_the_target_not_the_sensitive_attribute(problem):
     data, target = problem  # the target is drawn at random; the attribute is planted
     result = table_2(data.X, target, data.sensitive, data.subject, {}, seeds=1)
     assert result.per_seed.accuracy.max() < 0.65  # swapped, it would read the attribute
+
+
+def test_report_pairs_gives_the_same_frames_in_parallel(problem):
+    data, _ = problem
+    reps = {"raw": data.X, "shifted": data.X + 1.0}
+    groups = np.where(data.sensitive == 1, "smiling", "not smiling")
+    pairs, one = report_pairs(reps, data.subject, groups, max_images=60)
+    _, two = report_pairs(reps, data.subject, groups, max_images=60, n_jobs=2)
+    assert list(one) == list(two) == ["raw", "shifted"]
+    for name in reps:
+        pd.testing.assert_frame_equal(one[name].by_group, two[name].by_group)
+        for low_one, low_two in zip(one[name].by_group_ci, two[name].by_group_ci, strict=True):
+            pd.testing.assert_frame_equal(low_one, low_two)
+    similarity, same = pairs["raw"]
+    assert len(similarity) == 60 * 59 // 2 and same.any() and not same.all()
