@@ -40,8 +40,9 @@ classes_, sensitive_classes_ : ndarray
     The labels of ``y`` and of ``sensitive_features`` seen in ``fit``.
 n_features_in_, n_features_out_ : int
     Features of the input and of phi.
-center_ : ndarray of shape (n_features_out_,)
-    Mean of the encoder's output on the training samples; ``transform`` subtracts it.""",
+center_ : ndarray of shape (n_phi,)
+    Mean of the encoder's output on the training samples (``n_phi`` is
+    ``n_features_out_``); ``transform`` subtracts it.""",
     "missing_labels": """\
 Samples with a missing sensitive label (None or NaN; -1 is a class) train only the
 identity side; samples with a missing ``y`` train only the adversary and the
