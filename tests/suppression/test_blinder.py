@@ -262,16 +262,9 @@ def test_a_margin_that_keeps_nothing_is_said_once():
 # test failed on the code before the fix.
 
 
-def test_the_within_person_projection_does_not_take_every_direction(tiny):
+def test_the_within_person_projection_does_not_take_every_direction(small):
     """Rank-by-rank parallel analysis kept all 23 directions for seed 1 (output zero)."""
-    data = make_blinding_problem(
-        n_subjects=20,
-        n_per_subject=8,
-        n_features=24,
-        identity_dim=8,
-        sensitive_strength=3.0,
-        random_state=0,
-    )
+    data = small
     kept = [
         len(
             Blinder(
