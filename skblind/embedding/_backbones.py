@@ -21,9 +21,13 @@ class Backbone:
         Detector used when ``FaceEmbedder(detector="auto")``.
     needs_landmarks : bool
         Whether alignment needs five landmarks (box-only detectors cannot serve it).
+    precisions : tuple of str
+        The floating-point formats the network can run in; a backbone with more than
+        ``"float32"`` takes a ``precision`` argument.
     """
 
     layers = {}
+    precisions = ("float32",)
     default_detector = "yunet"
     needs_landmarks = False
     no_pooled_reason = ""
@@ -50,7 +54,7 @@ def backbone_class(name):
 _per_thread = threading.local()
 
 
-def load_backbone(name, weights, device):
+def load_backbone(name, weights, device, precision="float32"):
     """Build (once per thread and settings) the backbone called ``name``.
 
     One copy per thread: the networks keep per-call state (OpenCV's ``setInput`` then
@@ -58,9 +62,16 @@ def load_backbone(name, weights, device):
     would corrupt each other's results or crash the process.
     """
     loaded = _per_thread.__dict__.setdefault("backbones", {})
-    key = (name, weights, device)
+    key = (name, weights, device, precision)
     if key not in loaded:
-        loaded[key] = backbone_class(name)(name=name, weights=weights, device=device)
+        cls = backbone_class(name)
+        if precision not in cls.precisions:
+            raise ValueError(
+                f"precision={precision!r} is not available for backbone={name!r}; it runs "
+                f"in {', '.join(map(repr, cls.precisions))}"
+            )
+        more = {"precision": precision} if len(cls.precisions) > 1 else {}
+        loaded[key] = cls(name=name, weights=weights, device=device, **more)
     return loaded[key]
 
 

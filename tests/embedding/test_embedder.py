@@ -305,3 +305,14 @@ def test_a_plain_grid_search_embeds_each_image_once_in_process(orl, monkeypatch)
     embedded.clear()
     search(cache_size=4096)  # a second search of the same images embeds none
     assert embedded == []
+
+
+def test_reading_ahead_keeps_the_order_and_names_a_bad_file_in_a_later_batch(orl, tmp_path):
+    paths = list(orl.paths[:7])
+    one_by_one = FaceEmbedder(batch_size=1, progress=False).fit_transform(paths)
+    ahead = FaceEmbedder(batch_size=3, progress=False).fit_transform(paths)
+    np.testing.assert_allclose(ahead, one_by_one, atol=1e-5)
+    bad = tmp_path / "not-an-image.jpg"
+    bad.write_text("no pixels here")
+    with pytest.raises(ValueError, match=r"item 4 \('.*not-an-image.jpg'\): cannot be read"):
+        FaceEmbedder(batch_size=2, progress=False).fit_transform([*paths[:4], str(bad), *paths[4:]])

@@ -124,3 +124,28 @@ def test_mtcnn_batches_same_sized_images_and_keeps_each_ones_detection(orl, blan
         np.testing.assert_allclose(detection.box, alone.box, atol=1e-3)
         np.testing.assert_allclose(detection.landmarks, alone.landmarks, atol=1e-3)
     assert many[3] is None and all(d is not None for i, d in enumerate(many) if i != 3)
+
+
+@pytest.mark.parametrize(
+    "precision, bound",
+    # float16 keeps 11 significant bits, bfloat16 8: the bound is on the largest feature
+    # error relative to the largest feature, over the network's ~130 layers
+    [("float16", 5e-3), ("bfloat16", 5e-2)],
+)
+@pytest.mark.parametrize("layer", ["embedding", "pooled"])
+def test_half_precision_stays_within_its_bound(seeded_weights, crops, precision, bound, layer):
+    path, _ = seeded_weights
+    common = dict(backbone="facenet-vggface2", weights=path, detector=None, layer=layer)
+    common.update(device="cpu", progress=False)
+    full = FaceEmbedder(**common).fit_transform(crops)
+    half = FaceEmbedder(precision=precision, **common).fit_transform(crops)
+    assert half.dtype == np.float32 and half.shape == full.shape
+    error = np.abs(half - full).max() / np.abs(full).max()
+    assert 0 < error <= bound  # it did run in half precision, and stayed close
+
+
+def test_precision_is_refused_by_float32_only_backbones():
+    with pytest.raises(
+        ValueError, match="precision='float16' is not available for backbone='sface'"
+    ):
+        FaceEmbedder(precision="float16").fit()
