@@ -124,8 +124,10 @@ def check_embedder(sets, weights, batch_size):
                 f"  {set_name}, {name}: {rate:7.1f} images/s, {rate / bare:.2f}x the bare forward"
             )
     first = next(iter(sets))
-    cpu = FaceEmbedder(backbone="facenet-vggface2", weights=weights, device="cpu", cache_size=0)
-    reference = cpu.set_params(progress=False).transform(sets[first])
+    cpu = FaceEmbedder(
+        backbone="facenet-vggface2", weights=weights, device="cpu", cache_size=0, progress=False
+    )
+    reference = cpu.transform(sets[first])
     gap = np.nanmax(np.abs(rows[first, "mtcnn, float32 (default)"] - reference))
     print(
         f"  {first}, the default embedder on {device} against the CPU: largest difference {gap:.2e}"

@@ -82,7 +82,7 @@ def test_demo_end_to_end_on_a_small_input(tmp_path, capsys):
     tradeoff = pd.read_csv(tmp_path / "tradeoff.csv")
     assert tradeoff.setting.tolist() == [
         "lam=0",
-        "lam=0.5",
+        "lam=1",
         "lam=2",
         "lam=8",
         "n_iterations=1",

@@ -394,7 +394,13 @@ DETECTORS = DETECTOR_NAMES
 
 @lru_cache(maxsize=8)
 def load_detector(name, device):
-    """Build the detector called ``name`` (a new one each call: detectors keep per-call state)."""
+    """The detector called ``name`` on ``device``, built once per process and shared.
+
+    Loading the weights is the cost, so every embedder of the process uses one object
+    (cached by ``name`` and ``device``). Detectors keep no state between calls; YuNet's
+    input size is set and used under :data:`_OPENCV_DNN`, so sharing is safe across
+    threads.
+    """
     if name == "yunet":
         return YuNetDetector()
     if name == "mtcnn":

@@ -302,6 +302,19 @@ def default_attackers(random_state=0):
     }
 
 
+def balanced_accuracy(estimator, X, y):
+    """``estimator``'s balanced accuracy on ``(X, y)``: a scorer for the inner search.
+
+    The same value as scikit-learn's ``"balanced_accuracy"`` scorer (the mean recall
+    over the classes of ``y``), computed with NumPy alone: the adaptive attacker scores
+    36 small fits per training, and the general scorer's target checks took about 40 %
+    of its search on ORL.
+    """
+    y = np.asarray(y)
+    predicted = np.asarray(estimator.predict(X))
+    return float(np.mean([np.mean(predicted[y == c] == c) for c in np.unique(y)]))
+
+
 def adaptive_attacker(inner_splits=3):
     """An attacker that tunes an RBF-SVM's C and kernel width by inner cross-validation.
 
@@ -328,7 +341,7 @@ def adaptive_attacker(inner_splits=3):
             "scalablesvc__C": [0.1, 1.0, 10.0, 100.0],
             "scalablesvc__gamma_factor": [0.25, 1.0, 4.0],
         },
-        scoring="balanced_accuracy",
+        scoring=balanced_accuracy,
         cv=inner_splits,
     )
 

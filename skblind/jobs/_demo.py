@@ -50,9 +50,10 @@ from ._protocols import (
 
 __all__ = ["run_demo"]
 
-#: The strengths the trade-off sweeps: (method, parameter, values).
+#: The strengths the trade-off sweeps: (method, parameter, values). Each method's default
+#: (lam=1, n_iterations=10) is one of them: the audit's fit of it on the first split is reused.
 _SWEEPS = (
-    ("SensitiveNets (paper)", "lam", (0.0, 0.5, 2.0, 8.0)),
+    ("SensitiveNets (paper)", "lam", (0.0, 1.0, 2.0, 8.0)),
     ("INLP", "n_iterations", (1, 2, 5, 10)),
 )
 
@@ -230,13 +231,18 @@ def _make(method, value, max_epochs):
     return SensitiveNetsSuppressor(lam=value, progress=False, random_state=0, **given)
 
 
-def _sweep_point(model, faces, split):
-    """One setting fitted on the split's fit subjects; an SVM attacks the held-out ones."""
+def _sweep_point(model, faces, split, Z=None):
+    """One setting fitted on the split's fit subjects; an SVM attacks the held-out ones.
+
+    ``Z``, when given, is the setting's templates of the held-out subjects from a fit the
+    audit already made (the same estimator on the same split); None fits ``model``.
+    """
     train, test = split
-    fitted = clone(model).fit(
-        faces.X[train], faces.subjects[train], sensitive_features=faces.smiling[train]
-    )
-    Z = fitted.transform(faces.X[test])
+    if Z is None:
+        fitted = clone(model).fit(
+            faces.X[train], faces.subjects[train], sensitive_features=faces.smiling[train]
+        )
+        Z = fitted.transform(faces.X[test])
     audit = audit_report(
         Z,
         faces.smiling[test],
@@ -257,17 +263,28 @@ def _sweep_point(model, faces, split):
     }
 
 
-def _strength_sweep(faces, split, max_epochs, n_jobs):
+def _audited(model, method, suppressors, fitted):
+    """The audit's held-out templates of its first split if it fitted ``model`` as ``method``."""
+    if method in suppressors and model.get_params() == suppressors[method].get_params():
+        return fitted[method][0][1]
+    return None
+
+
+def _strength_sweep(faces, splits, suppressors, fitted, max_epochs, n_jobs):
     """The paper's SensitiveNets over lambda and INLP over its iterations, held-out attacker.
 
-    Each setting is fitted on the split's fit subjects; an SVM attacker is trained and
-    tested only on blinded templates of the held-out subjects (the deployment protocol
-    over them). The settings are joblib tasks, ``n_jobs`` at a time. Returns the sweep's
-    table, its figure and the attack's settings as it ran (``Audit.settings``).
+    Each setting is fitted on the first split's fit subjects (a setting that the audit
+    fitted there, each method's default, is taken from ``fitted``); an SVM attacker is
+    trained and tested only on blinded templates of the held-out subjects (the
+    deployment protocol over them). The settings are joblib tasks, ``n_jobs`` at a time.
+    Returns the sweep's table, its figure and the attack's settings as it ran
+    (``Audit.settings``).
     """
     settings = [(m, p, v) for m, p, values in _SWEEPS for v in values]
+    models = [_make(m, v, max_epochs) for m, _, v in settings]
     points = Parallel(n_jobs=n_jobs)(
-        delayed(_sweep_point)(_make(m, v, max_epochs), faces, split) for m, _, v in settings
+        delayed(_sweep_point)(model, faces, splits[0], _audited(model, m, suppressors, fitted))
+        for model, (m, _, _) in zip(models, settings, strict=True)
     )
     sweep = pd.DataFrame(
         [
@@ -417,7 +434,9 @@ def _run_demo(output, n_subjects, folds, seeds, max_epochs, n_jobs, quiet):
     log("Figure: feature removal (each method fitted inside the attacker's folds)")
     removal, removal_fig = _feature_removal(faces, suppressors, fitted, splits, n_jobs, quiet)
     log("Trade-off: SensitiveNets (paper) over lambda, INLP over its iterations (held-out SVM)")
-    sweep, sweep_fig, sweep_attack = _strength_sweep(faces, splits[0], max_epochs, n_jobs)
+    sweep, sweep_fig, sweep_attack = _strength_sweep(
+        faces, splits, suppressors, fitted, max_epochs, n_jobs
+    )
     pngs = {
         "tsne": save_figure(tsne_fig, output / "tsne_smiling.png"),
         "removal": save_figure(removal_fig, output / "feature_removal_smiling.png"),

@@ -428,3 +428,30 @@ def test_the_audit_gives_each_removed_row_its_pic(split):
     assert leak.loc[("LEACE", "sensitive"), "pic"] > 0  # LEACE removes a linear attribute
     assert leak.loc[("raw", "sensitive"), "pic"] == 0
     assert np.isnan(leak.loc[("LEACE", "kept"), "pic"])  # kept attributes have none
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_adaptive_attackers_scorer_is_sklearns_balanced_accuracy(seed):
+    """The inner search's NumPy scorer gives scikit-learn's value, also when the model
+    predicts a class the fold does not hold (three classes, one of them rare)."""
+    from sklearn.dummy import DummyClassifier
+    from sklearn.metrics import get_scorer
+
+    from skblind.evaluation._attackers import balanced_accuracy
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 4))
+    y = rng.choice([0, 1, 2], size=60, p=[0.5, 0.4, 0.1])
+    model = LogisticRegression().fit(X, y)
+    reference = get_scorer("balanced_accuracy")
+    X_test, y_test = rng.normal(size=(30, 4)), rng.choice([0, 1], size=30)  # no class 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # sklearn: "y_pred contains classes..."
+        expected = reference(model, X_test, y_test)
+    assert balanced_accuracy(model, X_test, y_test) == pytest.approx(expected, abs=1e-12)
+    for label, value in ((1, 0.5), (2, 0.0)):  # 2: a class the fold does not hold
+        constant = DummyClassifier(strategy="constant", constant=label).fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            assert reference(constant, X_test, y_test) == value
+        assert balanced_accuracy(constant, X_test, y_test) == value

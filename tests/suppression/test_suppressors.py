@@ -216,6 +216,28 @@ def test_user_net_parameters_override_the_defaults(small):
     assert fitted.net_.iterator_train__shuffle is False
 
 
+class _PlainSGD(torch.optim.SGD):
+    """An optimizer whose signature has no ``foreach``."""
+
+    def __init__(self, params, lr=0.01):
+        super().__init__(params, lr=lr)
+
+
+@pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor])
+def test_the_multi_tensor_update_gives_the_loops_weights(cls, small):
+    """Both optimizers update all tensors at once on the CPU too, to the same weights."""
+    fit = dict(sensitive_features=small.sensitive)
+    default = cls(**FAST).fit(small.X, small.subject, **fit)
+    assert default.net_.optimizer_.defaults["foreach"] is True
+    assert default.net_.adversary_optimizer_.defaults["foreach"] is True
+    loop = cls(optimizer__foreach=False, adversary_optimizer__foreach=False, **FAST)
+    loop.fit(small.X, small.subject, **fit)
+    assert loop.net_.optimizer_.defaults["foreach"] is False
+    np.testing.assert_allclose(default.transform(small.X), loop.transform(small.X), atol=1e-6)
+    plain = cls(optimizer=_PlainSGD, **FAST).fit(small.X, small.subject, **fit)
+    assert not plain.net_.optimizer_.defaults.get("foreach")  # its own default, untouched
+
+
 @pytest.mark.slow
 def test_losses_cannot_be_met_by_one_huge_common_direction(split):
     """Backbone features share a large mean (SFace's are nearly all positive).
