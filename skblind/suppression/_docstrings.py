@@ -28,7 +28,9 @@ lr : float, default=1e-3
     ``adversary_optimizer__lr`` override it for each).
 optimizer : torch optimizer class, default=torch.optim.Adam
     The encoder's optimizer (the adversary's is Adam; ``adversary_optimizer__*``
-    set its options).
+    set its options). Both are asked for PyTorch's multi-tensor update
+    (``foreach=True``) when they take it, on the CPU too: the same weights as the
+    per-parameter loop, sooner (``optimizer__foreach=False`` restores the loop).
 device : str, default="auto"
     ``"auto"``: CUDA when available, else the CPU; or any torch device name.
 random_state : int, RandomState instance or None, default=None
