@@ -22,6 +22,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import BaseEnsemble, HistGradientBoostingClassifier
 from sklearn.utils.validation import check_array, check_consistent_length
 from tqdm.auto import tqdm
@@ -645,6 +646,13 @@ def _given_fits(name, pairs, parts, protocol):
     return blocks
 
 
+#: Stands in for every attacker on a part whose templates are one point (up to rounding):
+#: it predicts the training rows' class shares for every template. A real attacker would
+#: only read rounding blown up by its own scaling, at the battery's cost; those rows are
+#: "not measurable" (:func:`_mark_collapsed`) and read chance.
+_ONE_POINT_ATTACKER = DummyClassifier(strategy="prior")
+
+
 def _attack_all(blocks, parts, seeds, codes, people, battery, sizes, n_jobs, progress, protocol):
     """Every (representation, part, attacker) attack, in parallel; results by key."""
     jobs = [
@@ -652,9 +660,18 @@ def _attack_all(blocks, parts, seeds, codes, people, battery, sizes, n_jobs, pro
     ]
     # The costliest attackers first: the workers do not wait on one of them at the end.
     jobs.sort(key=lambda job: _cost_rank(battery[job[2]]))
+    one_point = {
+        (name, k) for name in blocks for k in range(len(parts)) if is_one_point(blocks[name][k])
+    }
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_attack_part)(
-            {attacker: battery[attacker]}, blocks[name][k], parts[k], seeds[k], codes, people, sizes
+            {attacker: _ONE_POINT_ATTACKER if (name, k) in one_point else battery[attacker]},
+            blocks[name][k],
+            parts[k],
+            seeds[k],
+            codes,
+            people,
+            sizes,
         )
         for name, k, attacker in jobs
     )

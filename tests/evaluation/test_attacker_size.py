@@ -218,6 +218,8 @@ def test_a_collapsed_representation_is_audited_not_crashed_on():
     # Blinder, at "0.500 [0.500, 0.500]; noise floor 0.000"), but not measurable, and why
     assert len(rows) == 8 and (rows.verdict == "not measurable").all()
     assert rows.note.str.startswith("collapsed: the representation maps every template").all()
+    # No attacker is trained on rounding blown up by its scaling: each reads chance exactly.
+    assert (rows.within_auc == 0.5).all() and (rows.balanced_accuracy == 0.5).all()
     [line] = audit.verdicts()
     assert line == (
         "collapsed: sensitive not measurable by 8 attackers holding 15 people: the "
