@@ -25,7 +25,9 @@ class AdversarialNet(NeuralNet):
     The target of ``fit`` is an ``(n, 2)`` int64 array: the utility label and the
     sensitive label of each sample, ``-1`` where missing. Each batch first trains the
     adversary (``adversary``, on phi detached) for ``adversary_steps`` steps with its own
-    optimizer, then the encoder for ``encoder_steps`` steps on :meth:`get_loss`. Per
+    optimizer, then the encoder for ``encoder_steps`` steps on :meth:`get_loss`; one
+    forward of the encoder serves the adversary's steps and the encoder's first step (the
+    encoder does not change in between). Per
     batch the history records each loss term of :meth:`loss_terms` under its name
     (unweighted) and ``adversary_accuracy`` (of the adversary on the batch, before the
     encoder update).
@@ -94,20 +96,22 @@ class AdversarialNet(NeuralNet):
         self.adversary_optimizer_ = self.adversary_optimizer(*args_, **kwargs_)
         return self
 
-    def encode(self, X):
-        """Return phi(X) from the output of ``module_``."""
-        return self.module_(X)
+    def phi_of(self, y_pred):
+        """Return phi from the output of ``module_``."""
+        return y_pred
 
     def train_step(self, batch, **fit_params):
         """One alternating round: adversary steps, then encoder steps."""
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         Xi, yi = to_device(Xi, self.device), to_device(yi, self.device)
+        # The encoder does not change during the adversary's steps: its forward serves
+        # them (detached) and the encoder's first step.
+        y_pred = self.infer(Xi, **fit_params)
         sensitive = yi[:, 1]
         known = sensitive >= 0
         if known.any():
-            with torch.no_grad():  # the encoder does not change during these steps
-                phi = self.encode(Xi)[known]
+            phi = self.phi_of(y_pred).detach()[known]
             targets = self.adversary_targets(sensitive[known])
             for _ in range(self.adversary_steps):
                 self.adversary_optimizer_.zero_grad()
@@ -119,9 +123,10 @@ class AdversarialNet(NeuralNet):
                     logits = self.adversary_(phi)
             accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
             self.history.record_batch("adversary_accuracy", accuracy)
-        for _ in range(self.encoder_steps):
+        for step in range(self.encoder_steps):
             self.optimizer_.zero_grad()
-            y_pred = self.infer(Xi, **fit_params)
+            if step:
+                y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
             self._check_finite("loss", torch.isfinite(loss))
             loss.backward()
@@ -133,8 +138,13 @@ class AdversarialNet(NeuralNet):
                 training=True,
             )
             self.optimizer_.step()
+        # A tensor's smallest and largest values are finite exactly when all its values
+        # are (NaN propagates); they read each weight once, where isfinite writes a mask.
         weights = [*self.module_.parameters(), *self.adversary_.parameters()]
-        self._check_finite("weights", torch.stack([w.isfinite().all() for w in weights]).all())
+        extremes = torch.stack(
+            [torch.stack(torch.aminmax(w.detach())) for w in weights if w.numel()]
+        )
+        self._check_finite("weights", torch.isfinite(extremes).all())
         return {"loss": loss, "y_pred": y_pred}
 
     def adversary_targets(self, sensitive):
@@ -261,9 +271,9 @@ class LNTLNet(AdversarialNet):
         super().__init__(*args, **kwargs)
         self.grl_scale = grl_scale
 
-    def encode(self, X):
-        """Return phi(X), the first output of the LNTL module."""
-        return self.module_(X)[0]
+    def phi_of(self, y_pred):
+        """Return phi, the first output of the LNTL module."""
+        return y_pred[0]
 
     def paper_suppression(self, phi, logits):
         """Return the negative entropy of the bias head's prediction."""
@@ -319,9 +329,9 @@ class PASSNet(AdversarialNet):
         super().__init__(*args, **kwargs)
         self.reinit_every = reinit_every
 
-    def encode(self, X):
-        """Return phi(X), the first output of the module."""
-        return self.module_(X)[0]
+    def phi_of(self, y_pred):
+        """Return phi, the first output of the module."""
+        return y_pred[0]
 
     def adversary_targets(self, sensitive):
         """Each member answers every row: the labels, once per member."""

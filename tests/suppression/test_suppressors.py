@@ -238,6 +238,23 @@ def test_the_multi_tensor_update_gives_the_loops_weights(cls, small):
     assert not plain.net_.optimizer_.defaults.get("foreach")  # its own default, untouched
 
 
+@pytest.mark.parametrize("cls", [SensitiveNetsSuppressor, LNTLSuppressor])
+@pytest.mark.parametrize("encoder_steps", [1, 3])
+def test_one_encoder_forward_serves_the_adversary_and_the_first_encoder_step(
+    cls, encoder_steps, small
+):
+    """A batch runs the encoder once, plus once per further encoder step."""
+    model = cls(encoder_steps=encoder_steps, adversary_steps=2, **FAST)
+    net = model.fit(small.X, small.subject, sensitive_features=small.sensitive).net_
+    forwards = []
+    net.module_.register_forward_hook(lambda *_: forwards.append(1))
+    Xi = torch.as_tensor(small.X[:32], dtype=torch.float32)
+    codes = [encode_with_missing(v[:32], "")[0] for v in (small.subject, small.sensitive)]
+    yi = torch.as_tensor(np.stack(codes, axis=1))
+    net.train_step((Xi, yi))
+    assert len(forwards) == encoder_steps
+
+
 @pytest.mark.slow
 def test_losses_cannot_be_met_by_one_huge_common_direction(split):
     """Backbone features share a large mean (SFace's are nearly all positive).
