@@ -53,7 +53,7 @@ def _verification(images, detections, subjects):
     rows = [i for i, d in enumerate(detections) if d is not None]
     crops = [backbone.crop(images[i], detections[i]) for i in rows]
     X = np.concatenate(
-        [backbone.embed(crops[s : s + 32], "embedding") for s in range(0, len(crops), 32)]
+        [backbone.embed(crops[s : s + 32])["embedding"] for s in range(0, len(crops), 32)]
     )
     return verification_rates(*pair_similarities(X, np.asarray(subjects)[rows]))
 

@@ -118,7 +118,7 @@ def _facenet(paths, weights):
 
     def ours_forward():  # FaceEmbedder's network: batch norms folded, channels-last
         for start in range(0, len(crops), 32):
-            backbone.embed(crops[start : start + 32], "embedding")
+            backbone.embed(crops[start : start + 32])["embedding"]
         return len(crops)
 
     return peer, ours, detection, forward, {"FaceEmbedder's forward alone": ours_forward}
@@ -167,7 +167,7 @@ def _sface(paths):
 
     def forward():
         for start in range(0, len(crops), 32):
-            backbone.embed(crops[start : start + 32], "embedding")
+            backbone.embed(crops[start : start + 32])["embedding"]
         return len(crops)
 
     return peer, ours, detection, forward, {}  # the ceiling's forward is FaceEmbedder's

@@ -2,7 +2,7 @@
 
 A backbone crops and aligns a face from an RGB image and a
 :class:`~skblind.embedding._detectors.Detection` (or takes the whole image when there
-is none), and embeds batches of such crops at one of its layers.
+is none), and embeds batches of such crops at every one of its layers in one forward.
 """
 
 import threading
@@ -36,8 +36,12 @@ class Backbone:
         """Align the face of ``detection`` (the whole image when ``None``) to the input."""
         raise NotImplementedError
 
-    def embed(self, crops, layer):
-        """Embed a batch of crops at ``layer``; returns a float32 array (n, n_features)."""
+    def embed(self, crops):
+        """Embed a batch of crops at every layer, in one forward.
+
+        Returns a dict: layer name (each of :attr:`layers`) -> float32 array of shape
+        ``(n_crops, n_features)``.
+        """
         raise NotImplementedError
 
 

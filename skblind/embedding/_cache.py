@@ -1,13 +1,14 @@
 """The per-image embedding caches behind ``FaceEmbedder``: in this process, and on disk.
 
 The process cache (``cache_size``, on by default) keeps the most recently embedded images'
-rows, keyed on the settings and the pixels; the disk cache (``memory=``) keeps them across
-processes and runs.
+rows at every layer of the backbone, keyed on the other settings and the pixels; the disk
+cache (``memory=``) keeps the rows of the layer asked for across processes and runs.
 """
 
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 
 import numpy as np
 from sklearn.utils.validation import check_memory
@@ -19,8 +20,9 @@ class ProcessCache:
     """The most recently embedded images' rows, shared by every embedder of this process.
 
     A ``GridSearchCV`` clones the embedder for every fold and candidate; each clone finds
-    the rows its predecessors computed here. Least recently used entries go first once
-    ``size`` entries are held (each is one row: 4 KB for SFace's pooled layer).
+    the rows its predecessors computed here. An entry is one image's ``({layer: row},
+    found)``, every layer the backbone computed in its forward (4.5 KB for SFace's two).
+    Least recently used entries go first once ``size`` entries are held.
     """
 
     def __init__(self):
@@ -28,7 +30,7 @@ class ProcessCache:
         self._lock = threading.Lock()
 
     def get(self, key):
-        """The ``(row, found)`` stored under ``key``, or None."""
+        """The value stored under ``key``, or None."""
         with self._lock:
             value = self._rows.get(key)
             if value is not None:
@@ -84,9 +86,10 @@ class EmbeddingCache:
     memory : str, joblib.Memory or None
         Where to keep the embeddings on disk (``None``: no disk cache).
     embed : callable
-        ``embed(settings, images) -> (features, found)`` for a batch of RGB arrays.
+        ``embed(settings, images) -> ({layer: features}, found)`` for a batch of RGB
+        arrays, every layer of the backbone.
     cache_size : int, default=0
-        Rows kept in :data:`PROCESS_CACHE` (0: none).
+        Images kept in :data:`PROCESS_CACHE`, each at every layer (0: none).
     """
 
     def __init__(self, memory, embed, cache_size=0):
@@ -98,11 +101,21 @@ class EmbeddingCache:
             self._stored = memory.cache(_stored, ignore=["computed"])
 
     def __call__(self, settings, images):
-        """Return ``(features, found)`` of ``images``, embedding only those not cached."""
+        """Return ``(features, found)`` of ``images`` at ``settings.layer``.
+
+        Only the images found in neither cache are embedded.
+        """
+        layer = settings.layer
         if self._stored is None and not self._size:
-            return self._embed(settings, images)
+            features, found = self._embed(settings, images)
+            return features[layer], found
         digests = [image_digest(rgb) for rgb in images]
-        rows = [PROCESS_CACHE.get((settings, d)) if self._size else None for d in digests]
+        every_layer = replace(settings, layer=None)  # the process cache's key
+        entries = [PROCESS_CACHE.get((every_layer, d)) if self._size else None for d in digests]
+        rows = [
+            (entry[0][layer], entry[1]) if entry is not None and layer in entry[0] else None
+            for entry in entries
+        ]
         if self._stored is not None:
             rows = [
                 row
@@ -114,11 +127,15 @@ class EmbeddingCache:
         if todo:
             features, found = self._embed(settings, [images[i] for i in todo])
             for k, i in enumerate(todo):
-                rows[i] = (features[k], bool(found[k]))
+                entries[i] = ({name: f[k] for name, f in features.items()}, bool(found[k]))
+                rows[i] = (features[layer][k], bool(found[k]))
                 if self._stored is not None:
                     self._stored(settings, digests[i], rows[i])
         if self._size:
-            for row, digest in zip(rows, digests, strict=True):
-                PROCESS_CACHE.put((settings, digest), row, self._size)
+            for entry, (row, has_face), digest in zip(entries, rows, digests, strict=True):
+                layers = {} if entry is None else entry[0]  # a disk hit adds its layer
+                PROCESS_CACHE.put(
+                    (every_layer, digest), ({**layers, layer: row}, has_face), self._size
+                )
         features = np.stack([row for row, _ in rows]).astype(np.float32, copy=False)
         return features, np.array([has_face for _, has_face in rows], dtype=bool)

@@ -40,5 +40,6 @@ class DlibBackbone(Backbone):
         shape = self._shape(rgb, rect)
         return self._dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
 
-    def embed(self, crops, layer):
-        return np.asarray(self._net.compute_face_descriptor(list(crops)), dtype=np.float32)
+    def embed(self, crops):
+        descriptors = self._net.compute_face_descriptor(list(crops))
+        return {"embedding": np.asarray(descriptors, dtype=np.float32)}

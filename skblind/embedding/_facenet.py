@@ -142,7 +142,7 @@ class FacenetBackbone(Backbone):
         box = detection.box if detection is not None else [0, 0, image.width, image.height]
         return extract_face(image, box, image_size=160, margin=0)
 
-    def embed(self, crops, layer):
+    def embed(self, crops):
         from facenet_pytorch import fixed_image_standardization
 
         batch = fixed_image_standardization(torch.stack(list(crops))).to(
@@ -150,6 +150,7 @@ class FacenetBackbone(Backbone):
         )
         with torch.inference_mode():
             out = self._model(batch)
-        if layer == "pooled":
-            out = self._pooled
-        return out.float().cpu().numpy()
+        return {
+            "embedding": out.float().cpu().numpy(),
+            "pooled": self._pooled.float().cpu().numpy(),
+        }

@@ -57,10 +57,11 @@ class SFaceBackbone(Backbone):
         ).astype(np.float32)[None]
         return self._aligner.alignCrop(bgr, row)
 
-    def embed(self, crops, layer):
+    def embed(self, crops):
         blob = self._cv2.dnn.blobFromImages(crops, 1.0, (112, 112), (0, 0, 0), swapRB=True)
         self._net.setInput(blob)
-        if layer == "pooled":
-            return self._net.forward(_CONV).mean(axis=(2, 3)).astype(np.float32)
-        flat = self._net.forward(_FLAT)
-        return (flat @ self._head_weight + self._head_bias).astype(np.float32)
+        conv, flat = self._net.forward([_CONV, _FLAT])
+        return {
+            "embedding": (flat @ self._head_weight + self._head_bias).astype(np.float32),
+            "pooled": conv.mean(axis=(2, 3)).astype(np.float32),
+        }

