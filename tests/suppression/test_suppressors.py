@@ -38,10 +38,17 @@ def probe_scores(Z, sensitive, subject):
     }
 
 
+# Seeded: the Blinder leaves its encoder's random_state alone, and an unseeded encoder
+# made this test's RF probe vary from run to run (0.438 once, against a bar of 0.45).
 RECIPES = {
-    "sensitivenets-encoder": lambda: recipe_encoder(max_epochs=40, progress=False),
+    "sensitivenets-encoder": lambda: recipe_encoder(max_epochs=40, progress=False, random_state=0),
     "lntl-encoder": lambda: LNTLSuppressor(
-        suppression="mmd", lam=2.0, module__init="identity", max_epochs=40, progress=False
+        suppression="mmd",
+        lam=2.0,
+        module__init="identity",
+        max_epochs=40,
+        progress=False,
+        random_state=0,
     ),
 }
 
