@@ -7,8 +7,12 @@ version an error.
 
 from ._persistence import InconsistentSkblindVersionWarning
 
-__all__ = ["FacenetWeightsError", "InconsistentSkblindVersionWarning"]
+__all__ = ["FacenetWeightsError", "FigureTextWarning", "InconsistentSkblindVersionWarning"]
 
 
 class FacenetWeightsError(FileNotFoundError):
     """The InceptionResnetV1 weights are neither given, nor cached, nor downloadable."""
+
+
+class FigureTextWarning(UserWarning):
+    """A figure about to be saved holds text its axes cut off or text printed over text."""

@@ -357,8 +357,7 @@ def plot_tradeoff(
     """
     fig, (ax,) = _axes(1, ax, width=6)
     lines = [(None, table)] if hue is None else table.groupby(hue, sort=False)
-    # point labels alternate above and below their point: neighbours do not overprint
-    offsets = ((4, 5), (4, -11))
+    points = []
     for name, rows in lines:
         ax.errorbar(
             rows[leakage],
@@ -369,20 +368,96 @@ def plot_tradeoff(
             capsize=3,
             label=name,
         )
-        for k, (_, row) in enumerate(rows.iterrows() if label in rows else ()):
+        for _, row in rows.iterrows() if label in rows else ():
             value = row[label]
-            beside = dict(xytext=offsets[k % 2], textcoords="offset points", fontsize=7)
             if isinstance(value, str):  # the setting, spelled out (e.g. "lam=2")
-                ax.annotate(value, (row[leakage], row[utility]), **beside)
+                points.append((row[leakage], row[utility], value))
             elif np.isfinite(value):  # a method without a strength (NaN) is not labelled
-                ax.annotate(f"{label}={value:g}", (row[leakage], row[utility]), **beside)
+                points.append((row[leakage], row[utility], f"{label}={value:g}"))
     if hue is not None:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.margins(x=0.15, y=0.15)  # room for the point labels at the edges
     ax.set_xlabel(leakage)
     ax.set_ylabel(utility)
     fig.tight_layout()
+    _label_points(ax, points)  # after the layout, which moves the points
     return fig
+
+
+def _renderer(fig):
+    """The renderer that lays out ``fig``'s text (Agg, which PNG output uses)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    # a Figure made without pyplot has a bare canvas
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    return canvas.get_renderer()
+
+
+#: Where a point's label may go, in points from it, tried in turn: right and above, right
+#: and below, left and above, left and below, then a line further out.
+_LABEL_PLACES = (
+    (4, 5, "left"),
+    (4, -11, "left"),
+    (-4, 5, "right"),
+    (-4, -11, "right"),
+    (4, 14, "left"),
+    (4, -20, "left"),
+    (-4, 14, "right"),
+    (-4, -20, "right"),
+)
+
+
+def _label_points(ax, points, fontsize=7, together_px=8.0):
+    """Label ``(x, y, text)`` points so that no two labels print over one another.
+
+    Points closer than ``together_px`` on screen (the same setting's score twice, or two
+    settings that land on one point) share one label, their texts joined; each label then
+    takes the first place of :data:`_LABEL_PLACES` that no earlier label holds, or, where
+    every place is held, the one it overlaps least.
+    """
+    if not points:
+        return
+    ax.get_xlim(), ax.get_ylim()  # the view limits, final before points are placed
+    screen = ax.transData.transform([(x, y) for x, y, _ in points])
+    groups = []  # [screen position, data position, texts]
+    for (x, y, text), at in zip(points, screen, strict=True):
+        for group in groups:
+            if np.hypot(*(group[0] - at)) < together_px:
+                group[2].append(text)
+                break
+        else:
+            groups.append([at, (x, y), [text]])
+    renderer = _renderer(ax.figure)
+    placed = []
+    for _, xy, texts in groups:
+        text = ", ".join(dict.fromkeys(texts))
+        overlaps = []
+        for place in _LABEL_PLACES:
+            note = _annotate(ax, text, xy, place, fontsize)
+            box = note.get_window_extent(renderer)
+            overlaps.append(sum(_shared_area(box, other) for other in placed))
+            if overlaps[-1] == 0:
+                break
+            note.remove()
+        else:
+            note = _annotate(ax, text, xy, _LABEL_PLACES[int(np.argmin(overlaps))], fontsize)
+            box = note.get_window_extent(renderer)
+        placed.append(box)
+
+
+def _annotate(ax, text, xy, place, fontsize):
+    """``text`` beside the data point ``xy``, at ``place``: offsets in points, alignment."""
+    dx, dy, align = place
+    return ax.annotate(
+        text, xy, xytext=(dx, dy), textcoords="offset points", ha=align, fontsize=fontsize
+    )
+
+
+def _shared_area(a, b):
+    """The area two display boxes share (0 when they do not meet)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(width, 0.0) * max(height, 0.0)
 
 
 def _bar_errors(errors, group):

@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from ..evaluation import (
     threshold_at_fmr,
     verification_metric_frame,
 )
+from ..report._figure_text import check_figure_text
 from ..suppression import (
     Blinder,
     INLPEraser,
@@ -299,8 +301,13 @@ def report_pairs(
 
 
 def save_figure(fig, path):
-    """Write ``fig`` as a PNG file, atomically, close it, and return the PNG's bytes."""
+    """Write ``fig`` as a PNG file, atomically, close it, and return the PNG's bytes.
+
+    Text the figure's axes cut off or printed over text warns first, naming the file.
+    """
     import matplotlib.pyplot as plt
+
+    check_figure_text(fig, Path(path).name)
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight", pad_inches=0.1)

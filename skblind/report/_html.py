@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._figure_text import check_figure_text
+
 __all__ = ["cell", "figure", "frame_of", "page", "section", "table", "text"]
 
 _STYLE = """
@@ -110,8 +112,12 @@ def table(frame, *, highlight=None, wrap=False, classes=None):
     )
 
 
-def _png(source):
-    """PNG bytes of a matplotlib figure (closed after), of PNG bytes, or of a PNG file."""
+def _png(source, name):
+    """PNG bytes of a matplotlib figure (closed after), of PNG bytes, or of a PNG file.
+
+    A figure is checked first: text its axes cut off or printed over text warns, naming
+    the figure (``name``) and the texts.
+    """
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
     elif isinstance(source, (str, Path)):
@@ -119,6 +125,7 @@ def _png(source):
     elif hasattr(source, "savefig"):
         import matplotlib.pyplot as plt
 
+        check_figure_text(source, name)
         buffer = io.BytesIO()
         # the saved area grows to hold every drawn text (a title, a legend beside the axes)
         source.savefig(buffer, format="png", dpi=100, bbox_inches="tight", pad_inches=0.1)
@@ -136,7 +143,7 @@ def _png(source):
 
 def figure(source, caption):
     """A figure inlined as a base64 PNG data URI, with its caption."""
-    encoded = base64.b64encode(_png(source)).decode("ascii")
+    encoded = base64.b64encode(_png(source, caption)).decode("ascii")
     return (
         f'<figure><img alt="{text(caption)}" src="data:image/png;base64,{encoded}">'
         f"<figcaption>{text(caption)}</figcaption></figure>"

@@ -274,3 +274,34 @@ def test_learning_curve_lines_past_ten_keep_apart():
     ax = plot_learning_curve(pd.DataFrame(rows)).axes[0]
     looks = [(line.get_color(), line.get_linestyle()) for line in ax.get_lines()[:11]]
     assert len(set(looks)) == 11
+
+
+def test_tradeoff_point_labels_never_print_over_one_another():
+    """Issue 27: crowded settings (INLP's, the demo's small input) overprinted their labels.
+    Points that land together share a label; the others find a free place."""
+    from skblind.report._figure_text import figure_text_problems
+
+    table = pd.DataFrame(
+        {
+            "method": ["SN"] * 3 + ["INLP"] * 4,
+            "lam": [0, 2, 8, 1, 2, 5, 10],
+            "leakage": [0.3, 0.3001, 0.2, 0.25, 0.251, 0.2505, 0.252],
+            "utility": [0.9, 0.9, 0.85, 0.95, 0.949, 0.951, 0.95],
+        }
+    )
+    fig = plot_tradeoff(table, hue="method")
+    assert figure_text_problems(fig) == []
+    labels = sorted(text.get_text() for text in fig.axes[0].texts)
+    assert labels == ["lam=0, lam=2", "lam=1, lam=2, lam=5, lam=10", "lam=8"]
+    # six points about 10 pixels apart, beside a far one: each its own label, in a free place
+    crowded = pd.DataFrame(
+        {
+            "method": ["INLP"] * 6 + ["SN"],
+            "lam": [1, 2, 3, 4, 5, 6, 8],
+            "leakage": [*(0.2 + 0.011 * np.arange(6)), 0.6],
+            "utility": [*(0.9 + 0.003 * np.arange(6)), 0.5],
+        }
+    )
+    fig = plot_tradeoff(crowded, hue="method")
+    assert figure_text_problems(fig) == []
+    assert len(fig.axes[0].texts) == 7

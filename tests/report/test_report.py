@@ -301,3 +301,34 @@ def test_the_report_renders_in_headless_chromium(run, tmp_path, width):
     assert image.size[1] > 2000  # the whole page, not the first screen
     pixels = np.asarray(image, dtype=float)
     assert pixels.std() > 20 and (pixels < 128).mean() > 0.01  # not blank
+
+
+def test_text_cut_off_or_printed_over_is_named_before_saving(tmp_path):
+    """Issue 27: clipped text and overprinted point labels warn, naming figure and texts."""
+    import matplotlib.pyplot as plt
+
+    from skblind.exceptions import FigureTextWarning
+    from skblind.report._figure_text import figure_text_problems
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("sweep")
+    ax.annotate("lam=1", (0.5, 0.5))
+    ax.annotate("lam=2", (0.5, 0.5))  # the same point: printed over lam=1
+    ax.annotate("lam=8", (0.5, 0.9), xytext=(0, -200), textcoords="offset points")
+    ax.text(0.2, 0.2, "clipped note", clip_on=True)
+    ax.set_xlim(0.3, 1)  # hides the clipped note's start; lam=8 drawn below the axes, unclipped
+    ax.annotate("lam=50", (2.0, 0.5))  # a point past the limits: matplotlib draws no label
+    assert figure_text_problems(fig) == [
+        "axes 1 ('sweep'): 'clipped note' is cut off by the axes",
+        "axes 1 ('sweep'): 'lam=50' is cut off by the axes",
+        "axes 1 ('sweep'): 'lam=1' prints over 'lam=2'",
+    ]
+    with pytest.warns(FigureTextWarning, match=r"figure 'a sweep'.*'lam=1' prints over 'lam=2'"):
+        build(tmp_path / "report.html", figures={"Sweep": (fig, "a sweep")})
+    fine, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.annotate("lam=1", (0.2, 0.2))
+    ax.annotate("lam=2", (0.8, 0.8))
+    assert figure_text_problems(fine) == []
+    plt.close("all")
