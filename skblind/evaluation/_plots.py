@@ -455,9 +455,10 @@ def _annotate(ax, text, xy, place, fontsize):
 
 def _shared_area(a, b):
     """The area two display boxes share (0 when they do not meet)."""
-    width = min(a.x1, b.x1) - max(a.x0, b.x0)
-    height = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return max(width, 0.0) * max(height, 0.0)
+    from matplotlib.transforms import Bbox
+
+    shared = Bbox.intersection(a, b)
+    return 0.0 if shared is None else shared.width * shared.height
 
 
 def _bar_errors(errors, group):

@@ -21,18 +21,6 @@ def _visible_texts(artists):
     return [t for t in artists if t.get_visible() and t.get_text().strip()]
 
 
-def _overlap(a, b):
-    """Width and height, in pixels, of the intersection of two bounding boxes."""
-    return min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
-
-
-def _outside(box, clip):
-    """Whether ``box`` reaches past ``clip`` by more than a pixel."""
-    return (
-        box.x0 < clip.x0 - 1 or box.x1 > clip.x1 + 1 or box.y0 < clip.y0 - 1 or box.y1 > clip.y1 + 1
-    )
-
-
 def _hidden_by_axes(text, ax, box, clip):
     """Whether the axes hide all or part of ``text``.
 
@@ -40,19 +28,18 @@ def _hidden_by_axes(text, ax, box, clip):
     outside the view limits (which matplotlib does not draw at all).
     """
     from matplotlib.text import Annotation
-    from matplotlib.transforms import Bbox
 
+    inside = clip.padded(1)  # a pixel of rounding
     clipped = text.get_clip_on() and (
         text.get_clip_box() is not None or text.get_clip_path() is not None
     )  # matplotlib marks annotations clip_on with nothing to clip them to
-    if clipped and _outside(box, clip):
+    if clipped and not (inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1)):
         return True
     if not isinstance(text, Annotation) or text.xycoords != "data":
         return False
     if text.get_annotation_clip() is False:
         return False
-    point = ax.transData.transform(text.xy)
-    return _outside(Bbox([point, point]), clip)
+    return not inside.contains(*ax.transData.transform(text.xy))
 
 
 def figure_text_problems(fig):
@@ -70,6 +57,8 @@ def figure_text_problems(fig):
         pair of texts in one axes that print over one another; empty when every text is
         readable.
     """
+    from matplotlib.transforms import Bbox
+
     renderer = _renderer(fig)
     fig.draw_without_rendering()
     problems = []
@@ -83,8 +72,8 @@ def figure_text_problems(fig):
                 problems.append(f"{where}: {text.get_text()!r} is cut off by the axes")
         for i in range(len(texts)):
             for j in range(i + 1, len(texts)):
-                width, height = _overlap(boxes[i], boxes[j])
-                if width > _OVERLAP_PX and height > _OVERLAP_PX:
+                shared = Bbox.intersection(boxes[i], boxes[j])
+                if shared is not None and min(shared.width, shared.height) > _OVERLAP_PX:
                     problems.append(
                         f"{where}: {texts[i].get_text()!r} prints over {texts[j].get_text()!r}"
                     )
